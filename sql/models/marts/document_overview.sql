@@ -1,0 +1,55 @@
+with
+
+documents as (
+    select * from {{ ref('stg_documents') }}
+),
+
+mentions as (
+    select * from {{ ref('stg_entity_mentions') }}
+),
+
+entities as (
+    select * from {{ ref('stg_entities') }}
+),
+
+entity_counts as (
+    select
+        mentions.doc_id,
+        entities.entity_name,
+        count(*) as n_mentions
+    from mentions
+    inner join entities on mentions.entity_id = entities.entity_id
+    group by mentions.doc_id, entities.entity_name
+),
+
+per_document as (
+    select
+        doc_id,
+        sum(n_mentions) as n_mentions,
+        count(*) as n_entities,
+        list(entity_name order by n_mentions desc, entity_name asc)[1:5] as top_entities
+    from entity_counts
+    group by doc_id
+),
+
+final as (
+    select
+        documents.doc_id,
+        documents.source_path,
+        documents.headline,
+        documents.title,
+        documents.language,
+        documents.published_date,
+        documents.n_words,
+        documents.n_sentences,
+        documents.tone,
+        documents.sentiment,
+        coalesce(per_document.n_mentions, 0) as n_mentions,
+        coalesce(per_document.n_entities, 0) as n_entities,
+        coalesce(per_document.top_entities, []) as top_entities
+    from documents
+    left join per_document on documents.doc_id = per_document.doc_id
+    order by documents.source_path asc
+)
+
+select * from final

@@ -1,0 +1,63 @@
+with
+
+entities as (
+    select * from {{ ref('stg_entities') }}
+),
+
+mentions as (
+    select * from {{ ref('stg_entity_mentions') }}
+),
+
+documents as (
+    select * from {{ ref('stg_documents') }}
+),
+
+sentences as (
+    select * from {{ ref('stg_sentences') }}
+),
+
+mention_context as (
+    select
+        mentions.entity_id,
+        mentions.doc_id,
+        documents.language,
+        documents.published_date,
+        sentences.sentiment
+    from mentions
+    inner join documents on mentions.doc_id = documents.doc_id
+    left join sentences on mentions.sentence_id = sentences.sentence_id
+),
+
+per_entity as (
+    select
+        entity_id,
+        count(*) as n_mentions,
+        count(distinct doc_id) as n_documents,
+        count(distinct language) as n_languages,
+        list_sort(list(distinct language)) as languages,
+        min(published_date) as first_published_date,
+        max(published_date) as last_published_date,
+        round(avg(sentiment), 4) as mean_sentiment
+    from mention_context
+    group by entity_id
+),
+
+final as (
+    select
+        entities.entity_id,
+        entities.entity_name,
+        entities.entity_label,
+        entities.in_watchlist,
+        per_entity.n_mentions,
+        per_entity.n_documents,
+        per_entity.n_languages,
+        per_entity.languages,
+        per_entity.first_published_date,
+        per_entity.last_published_date,
+        per_entity.mean_sentiment
+    from entities
+    inner join per_entity on entities.entity_id = per_entity.entity_id
+    order by per_entity.n_mentions desc, entities.entity_name asc
+)
+
+select * from final

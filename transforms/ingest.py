@@ -1,0 +1,121 @@
+"""Turn the bytes of source files into decoded raw documents, or into rejections with a reason."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from dataclasses import dataclass
+
+import charset_normalizer
+import polars as pl
+
+RAW_DOCUMENT_SCHEMA = {
+    "doc_id": pl.String,
+    "source_path": pl.String,
+    "n_bytes": pl.Int64,
+    "encoding": pl.String,
+    "raw_text": pl.String,
+}
+REJECTION_SCHEMA = {"source_path": pl.String, "reason": pl.String, "detail": pl.String}
+
+# File signatures of common binary formats that end up in news exports with a text name.
+_BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF87a", "GIF image"),
+    (b"GIF89a", "GIF image"),
+    (b"RIFF", "RIFF container (WebP, WAV, AVI)"),
+    (b"PK\x03\x04", "ZIP archive (or DOCX/XLSX)"),
+    (b"%PDF-", "PDF document"),
+    (b"\x1f\x8b", "gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
+    (b"\x7fELF", "ELF executable"),
+)
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+@dataclass(frozen=True)
+class Rejection(Exception):
+    """A file that cannot become a document: `reason` is a stable code, `detail` is for people."""
+
+    reason: str
+    detail: str
+
+
+def content_id(raw: bytes) -> str:
+    """The document id: sha256 hex of the raw bytes, so the same content always gets the same id."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def decode_document(raw: bytes) -> tuple[str, str]:
+    """Decode the bytes of a text file, returning `(text, encoding)`.
+
+    Byte-order marks win; then strict UTF-8; then a statistical guess (charset-normalizer) for
+    legacy encodings such as Latin-1 or Windows-1252. Raises `Rejection` for empty, binary or
+    undecodable content, never returns text with replacement characters.
+    """
+    if not raw:
+        raise Rejection("empty", "the file has no bytes")
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding), encoding
+            except UnicodeDecodeError as error:
+                raise Rejection("undecodable", f"{encoding} byte-order mark but invalid {encoding}: {error}") from error
+    for signature, kind in _BINARY_SIGNATURES:
+        if raw.startswith(signature):
+            raise Rejection("binary", f"content is a {kind}, not text")
+    if b"\x00" in raw[:65536]:
+        raise Rejection("binary", "content has NUL bytes and no UTF-16/32 byte-order mark")
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(raw[:1_000_000]).best()
+    if best is None or best.encoding is None:
+        raise Rejection("undecodable", "not UTF-8 and no legacy encoding fits the bytes")
+    encoding = codecs.lookup(best.encoding).name
+    try:
+        return raw.decode(encoding), encoding
+    except UnicodeDecodeError as error:
+        raise Rejection("undecodable", f"guessed {encoding} but the bytes do not decode: {error}") from error
+
+
+def build_raw_documents(files: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split read source files into raw documents and rejections.
+
+    `files` has `source_path` (str), `content` (binary, null when the file could not be read) and
+    `read_error` (str, why it could not be read). Returns `(raw_documents, rejections)`, both sorted
+    by `source_path`. Duplicated content is kept here (one row per file); `doc_id` shows it.
+    """
+    documents: list[dict] = []
+    rejections: list[dict] = []
+    for row in files.sort("source_path").iter_rows(named=True):
+        path, content, read_error = row["source_path"], row["content"], row["read_error"]
+        if content is None:
+            rejections.append({"source_path": path, "reason": "unreadable", "detail": read_error or "unknown"})
+            continue
+        try:
+            text, encoding = decode_document(content)
+        except Rejection as rejection:
+            rejections.append({"source_path": path, "reason": rejection.reason, "detail": rejection.detail})
+            continue
+        documents.append(
+            {
+                "doc_id": content_id(content),
+                "source_path": path,
+                "n_bytes": len(content),
+                "encoding": encoding,
+                "raw_text": text,
+            }
+        )
+    return (
+        pl.DataFrame(documents, schema=RAW_DOCUMENT_SCHEMA),
+        pl.DataFrame(rejections, schema=REJECTION_SCHEMA),
+    )
