@@ -37,7 +37,7 @@ def summarise(path) -> str:
 
 def main() -> int:
     with dg.DagsterInstance.get() as instance:
-        result = defs.get_job_def("news_warehouse").execute_in_process(instance=instance, raise_on_error=False)
+        result = defs.resolve_job_def("news_warehouse").execute_in_process(instance=instance, raise_on_error=False)
     if not result.success:
         failed = [event.step_key for event in result.all_events if event.is_step_failure]
         print(f"run {result.run_id} failed at {failed}; the published warehouse was left as it was.", file=sys.stderr)

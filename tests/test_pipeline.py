@@ -1,0 +1,113 @@
+"""End-to-end: real Dagster runs of every asset on the seeds, queried through the published file."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from tests.conftest import PROJECT_ROOT, SEEDS, run_pipeline, table_fingerprints
+
+
+def test_definitions_validate():
+    completed = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-m", "pipelines.definitions"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_lineage_runs_from_raw_documents_to_the_marts():
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    upstream = graph.get(dg.AssetKey(["marts", "entity_overview"])).parent_keys
+    assert dg.AssetKey(["staging", "stg_entity_mentions"]) in upstream
+    assert dg.AssetKey(["core", "entity_mentions"]) in graph.get(dg.AssetKey(["staging", "stg_entity_mentions"])).parent_keys
+    ancestors = graph.upstream_key_iterator(dg.AssetKey(["marts", "entity_overview"]))
+    assert dg.AssetKey(["raw", "documents"]) in set(ancestors)
+    assert dg.AssetKey(["marts", "entity_overview"]) in graph.get(dg.AssetKey("published_warehouse")).parent_keys
+
+
+def test_seed_documents_and_languages(seed_db):
+    rows = seed_db.execute("select source_path, language from core.documents order by source_path").fetchall()
+    assert [path[:3] for path, _ in rows] == ["000", "001", "002", "003", "004"]
+    assert [language for _, language in rows] == ["fr", "fr", "fr", "fr", "en"]
+    assert seed_db.execute("select count(*) from raw.documents").fetchone()[0] == 5
+    assert seed_db.execute("select count(*) from core.rejected_documents").fetchone()[0] == 0
+
+
+def test_entity_offsets_point_at_their_text(seed_db):
+    rows = seed_db.execute(
+        "select d.text, m.start_char, m.end_char, m.mention_text "
+        "from core.entity_mentions m join core.documents d using (doc_id)"
+    ).fetchall()
+    assert len(rows) > 100
+    assert all(text[start:end] == mention for text, start, end, mention in rows)
+
+
+def test_sentences_cover_text_in_order(seed_db):
+    rows = seed_db.execute(
+        "select doc_id, sentence_index, start_char, end_char from core.sentences order by doc_id, sentence_index"
+    ).fetchall()
+    previous = {}
+    for doc_id, _, start, end in rows:
+        assert start < end
+        assert start >= previous.get(doc_id, 0)
+        previous[doc_id] = end
+
+
+def test_marts_are_built(seed_db):
+    n_entities = seed_db.execute("select count(*) from marts.entity_overview").fetchone()[0]
+    assert n_entities == seed_db.execute("select count(*) from core.entities").fetchone()[0] > 0
+    openai = seed_db.execute(
+        "select n_documents, languages, mean_sentiment from marts.entity_overview where entity_name = 'OpenAI'"
+    ).fetchone()
+    assert openai[0] == 5 and openai[1] == ["en", "fr"] and -1 <= openai[2] <= 1
+
+
+def test_every_table_and_column_is_documented(seed_db):
+    missing_tables = seed_db.execute(
+        "select schema_name || '.' || table_name from duckdb_tables() where comment is null "
+        "union all select schema_name || '.' || view_name from duckdb_views() where not internal and comment is null"
+    ).fetchall()
+    missing_columns = seed_db.execute(
+        "select schema_name || '.' || table_name || '.' || column_name from duckdb_columns() "
+        "where not internal and comment is null"
+    ).fetchall()
+    assert missing_tables == []
+    assert missing_columns == []
+
+
+def test_a_second_run_gives_identical_tables_and_a_new_path_starts_clean(tmp_path, monkeypatch, seed_warehouse):
+    source = tmp_path / "source"
+    shutil.copytree(SEEDS, source)
+    warehouse = tmp_path / "warehouse" / "news.duckdb"
+    assert run_pipeline(source, warehouse, tmp_path / "dagster_home", monkeypatch).success
+    first = table_fingerprints(warehouse)
+    assert first == table_fingerprints(seed_warehouse), "a run with another warehouse path must give the same content"
+    assert run_pipeline(source, warehouse, tmp_path / "dagster_home", monkeypatch).success
+    assert table_fingerprints(warehouse) == first
+
+
+def test_analyst_holding_the_published_file_does_not_block_a_run(tmp_path, monkeypatch):
+    source = tmp_path / "source"
+    shutil.copytree(SEEDS, source)
+    (source / "004_b347f73474599f56.txt").unlink()
+    warehouse = tmp_path / "warehouse" / "news.duckdb"
+    assert run_pipeline(source, warehouse, tmp_path / "home", monkeypatch).success
+    with duckdb.connect(str(warehouse), read_only=True) as analyst:
+        shutil.copy(SEEDS / "004_b347f73474599f56.txt", source)
+        assert run_pipeline(source, warehouse, tmp_path / "home", monkeypatch).success
+        # the analyst keeps the snapshot they opened
+        assert analyst.execute("select count(*) from core.documents").fetchone()[0] == 4
+    with duckdb.connect(str(warehouse), read_only=True) as fresh:
+        assert fresh.execute("select count(*) from core.documents").fetchone()[0] == 5
