@@ -28,6 +28,7 @@ import polars as pl
 RULE_KINDS = ("replace", "drop_line", "extract", "drop_trailing_block")
 METADATA_FIELDS = ("published_date", "source_note", "credits", "embeds", "related")
 EXAMPLE_CHARS = 80
+MAX_PASSES = 5
 
 _URL = re.compile(r"https?://[^\s<>\"«»]+[^\s<>\"«».,;:!?)\]]")
 _TWEET_HOSTS = re.compile(r"^https?://(?:t\.co|(?:www\.|mobile\.)?(?:twitter|x)\.com)/", re.IGNORECASE)
@@ -186,23 +187,45 @@ def _first_line_span(text: str) -> tuple[int, int]:
 
 
 def _apply_rule(rule: CleaningRule, text: str, result: CleanedText) -> str:
-    removed: list[str] = []
-    if rule.kind in ("replace", "extract"):
-        start, end = (0, len(text)) if rule.scope == "body" else _first_line_span(text)
-        segment = text[start:end]
-        matches = list(rule.pattern.finditer(segment))
+    if rule.kind == "extract":
+        # an anchored marker can uncover another one (two date lines): extract until none is left
+        for _ in range(50):
+            extracted = _apply_pattern_rule(rule, text, result)
+            if extracted == text:
+                break
+            text = extracted
+        return text
+    if rule.kind == "replace":
+        return _apply_pattern_rule(rule, text, result)
+    return _apply_line_rule(rule, text, result)
+
+
+def _apply_pattern_rule(rule: CleaningRule, text: str, result: CleanedText) -> str:
+    start, end = (0, len(text)) if rule.scope == "body" else _first_line_span(text)
+    segment = text[start:end]
+    matches = list(rule.pattern.finditer(segment))
+    if not matches:
+        return text
+    if rule.kind == "extract":
+        # only what was really stored leaves the text (an invalid date stays where it is)
+        matches = [match for match in matches if _store_extracted(rule.field, match, result)]
         if not matches:
             return text
-        if rule.kind == "extract":
-            for match in matches:
-                _store_extracted(rule.field, match, result)
-            new_segment = rule.pattern.sub("", segment)
-            example = matches[0].group(0)
-        else:
-            new_segment = rule.pattern.sub(rule.replacement, segment)
-            example = f"{matches[0].group(0).strip()} → {matches[0].expand(rule.replacement).strip()}"
-        result.log.append((rule.id, len(matches), _example(example)))
-        return text[:start] + new_segment + text[end:]
+        pieces, position = [], 0
+        for match in matches:
+            pieces.append(segment[position : match.start()])
+            position = match.end()
+        new_segment = "".join(pieces) + segment[position:]
+        example = matches[0].group(0)
+    else:
+        new_segment = rule.pattern.sub(rule.replacement, segment)
+        example = f"{matches[0].group(0).strip()} → {matches[0].expand(rule.replacement).strip()}"
+    result.log.append((rule.id, len(matches), _example(example)))
+    return text[:start] + new_segment + text[end:]
+
+
+def _apply_line_rule(rule: CleaningRule, text: str, result: CleanedText) -> str:
+    removed: list[str] = []
     lines = text.split("\n")
     if rule.kind == "drop_line":
         kept = []
@@ -230,17 +253,23 @@ def _apply_rule(rule: CleaningRule, text: str, result: CleanedText) -> str:
     return "\n".join(new_lines)
 
 
-def _store_extracted(target: str | None, match: re.Match[str], result: CleanedText) -> None:
+def _store_extracted(target: str | None, match: re.Match[str], result: CleanedText) -> bool:
+    """Keep an extracted value in `result`; False when it is not kept (and must stay in the text)."""
     groups = match.groupdict()
-    if target == "published_date" and groups.get("year"):
+    if target == "published_date":
+        if not groups.get("year"):
+            return False
         year, month, day = int(groups["year"]), int(groups.get("month") or 1), groups.get("day")
         try:
-            result.published_date = dt.date(year, month, int(day) if day else 1)
+            date = dt.date(year, month, int(day) if day else 1)
         except ValueError:
-            return
-        result.published_date_precision = "day" if day else ("month" if groups.get("month") else "year")
-        return
+            return False
+        if result.published_date is None:  # the first date marker wins; later ones are dropped
+            result.published_date = date
+            result.published_date_precision = "day" if day else ("month" if groups.get("month") else "year")
+        return True
     _store_value(target, (groups.get("value") or match.group(0)).strip(), result)
+    return True
 
 
 def _store_value(target: str | None, value: str, result: CleanedText) -> None:
@@ -264,7 +293,8 @@ def _is_section_label(line: str) -> bool:
 def _read_layout(text: str, result: CleanedText) -> str:
     lines = [line for line in text.split("\n") if line.strip()]
     if (
-        len(lines) >= 3
+        result.section is None
+        and len(lines) >= 3
         and _is_section_label(lines[0])
         and _is_heading(lines[1])
         and not _is_heading(lines[2])
@@ -294,15 +324,30 @@ def find_links(texts: list[str], embeds: list[str]) -> list[tuple[str, str]]:
     return sorted(links.items())
 
 
+def _merge_log(log: list[tuple[str, int, str]]) -> list[tuple[str, int, str]]:
+    """One row per rule: counts of all passes added up, the first example kept."""
+    merged: dict[str, tuple[int, str]] = {}
+    for rule_id, n, example in log:
+        count, first = merged.get(rule_id, (0, example))
+        merged[rule_id] = (count + n, first)
+    return [(rule_id, n, example) for rule_id, (n, example) in merged.items()]
+
+
 def clean_text(text: str, rules: tuple[CleaningRule, ...]) -> CleanedText:
     """Clean one text with the generic repairs and the given rules (see the module docstring)."""
-    repaired, log = repair_text(text)
-    result = CleanedText(text="", log=log)
-    current = repaired
-    for rule in rules:
-        current = _apply_rule(rule, current, result)
-    current = _read_layout(normalise_whitespace(current), result)
-    result.text = normalise_whitespace(current)
+    result = CleanedText(text="")
+    current = text
+    for _ in range(MAX_PASSES):  # until nothing changes, so that cleaning is idempotent
+        previous = current
+        current, log = repair_text(current)
+        result.log.extend(log)
+        for rule in rules:
+            current = _apply_rule(rule, current, result)
+        current = normalise_whitespace(_read_layout(normalise_whitespace(current), result))
+        if current == previous:
+            break
+    result.text = current
+    result.log = _merge_log(result.log)
     if result.title:
         result.title = normalise_whitespace(result.title)
     result.links = find_links([result.text, result.source_note or "", result.credits or ""], result.embeds + result.related)

@@ -40,6 +40,16 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 
 
+# Tie-break between legacy encodings that decode a text equally well.
+_PREFERRED_LEGACY_ENCODINGS = ("cp1252", "latin_1", "iso8859_15", "cp1250", "cp1251", "iso8859_2")
+
+
+def _preference(encoding: str) -> int:
+    name = codecs.lookup(encoding).name.replace("-", "_")
+    normalised = [codecs.lookup(e).name.replace("-", "_") for e in _PREFERRED_LEGACY_ENCODINGS]
+    return normalised.index(name) if name in normalised else len(normalised)
+
+
 @dataclass(frozen=True)
 class Rejection(Exception):
     """A file that cannot become a document: `reason` is a stable code, `detail` is for people."""
@@ -77,9 +87,15 @@ def decode_document(raw: bytes) -> tuple[str, str]:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(raw[:1_000_000]).best()
-    if best is None or best.encoding is None:
+    candidates = list(charset_normalizer.from_bytes(raw[:1_000_000]))
+    if not candidates:
         raise Rejection("undecodable", "not UTF-8 and no legacy encoding fits the bytes")
+    # Lowest chaos, then highest language coherence; ties (short texts often fit several code
+    # pages equally) go to the encodings Western news exports use most.
+    best = min(
+        candidates,
+        key=lambda match: (round(match.chaos, 3), -round(match.coherence, 3), _preference(match.encoding), match.encoding),
+    )
     encoding = codecs.lookup(best.encoding).name
     try:
         return raw.decode(encoding), encoding
