@@ -4,7 +4,6 @@ Each asset loads its inputs, calls one transform and returns frames; the IO mana
 the working DuckDB database under the schema of the asset key's prefix.
 """
 
-
 import time
 from collections import Counter
 
@@ -17,6 +16,7 @@ from pipelines.resources import CleaningRules, LanguageDetection, NlpModels, Sen
 from pipelines.sources import read_source_files
 from transforms.analysis import LanguagePipeline, analyse_documents
 from transforms.documents import prepare_documents
+from transforms.entities import LINE_BREAKS
 from transforms.ingest import REJECTION_SCHEMA, build_raw_documents
 
 OWNERS = ["team:news-warehouse"]
@@ -44,9 +44,13 @@ def ingest(context: dg.AssetExecutionContext, source: SourceFolder):
     """Read every file of the source folder and decode it; files that cannot be read are rejected."""
     started = time.perf_counter()
     documents, rejections = build_raw_documents(read_source_files(source.root))
-    context.log.info(f"{documents.height} files decoded, {rejections.height} rejected, in {time.perf_counter() - started:.2f} s")
+    context.log.info(
+        f"{documents.height} files decoded, {rejections.height} rejected, in {time.perf_counter() - started:.2f} s"
+    )
     yield dg.Output(documents, "raw_documents", metadata={"source_folder": str(source.root)})
-    yield dg.Output(rejections, "raw_rejected_files", metadata={"reasons": dict(Counter(rejections.get_column("reason").to_list()))})
+    yield dg.Output(
+        rejections, "raw_rejected_files", metadata={"reasons": dict(Counter(rejections.get_column("reason").to_list()))}
+    )
 
 
 @dg.multi_asset(
@@ -71,15 +75,24 @@ def prepare(
 ):
     """Deduplicate, clean (config/cleaning_rules.toml) and detect the language of each document."""
     started = time.perf_counter()
-    documents, log, links, rejections = prepare_documents(raw_documents, cleaning_rules.load(), language_detection.detector())
+    documents, log, links, rejections = prepare_documents(
+        raw_documents, cleaning_rules.load(), language_detection.detector()
+    )
     elapsed = time.perf_counter() - started
     languages = dict(sorted(Counter(documents.get_column("language").to_list()).items()))
     yield dg.Output(
         documents.select([column.name for column in catalog.PREP_CLEANED_DOCUMENTS.columns]),
         "cleaned_documents",
-        metadata={"documents_per_language": languages, "documents_per_second": round(documents.height / elapsed, 1) if elapsed else None},
+        metadata={
+            "documents_per_language": languages,
+            "documents_per_second": round(documents.height / elapsed, 1) if elapsed else None,
+        },
     )
-    yield dg.Output(log, "cleaning_log", metadata={"rules_fired": dict(sorted(Counter(log.get_column("rule_id").to_list()).items()))})
+    yield dg.Output(
+        log,
+        "cleaning_log",
+        metadata={"rules_fired": dict(sorted(Counter(log.get_column("rule_id").to_list()).items()))},
+    )
     yield dg.Output(links, "document_links")
     all_rejections = pl.concat([raw_rejected_files.cast(REJECTION_SCHEMA), rejections]).sort("source_path")
     yield dg.Output(all_rejections, "rejected_documents")
@@ -98,6 +111,7 @@ def language_pipelines(languages: list[str], models: NlpModels) -> dict[str, Lan
         except Exception:  # spaCy has no tokenizer for this code (or it is 'und')
             blank = spacy.blank("xx")
         blank.add_pipe("sentencizer")
+        blank.add_pipe(LINE_BREAKS)
         pipelines[language] = LanguagePipeline(f"blank:{blank.lang}", blank, has_ner=False)
     return pipelines
 
@@ -140,7 +154,9 @@ def analyse(
         "pipelines": {language: pipeline.name for language, pipeline in pipelines.items()},
         "documents_per_language": dict(sorted(Counter(analysis.documents.get_column("language").to_list()).items())),
     }
-    yield dg.Output(analysis.documents.select([c.name for c in catalog.DOCUMENTS.columns]), "documents", metadata=throughput)
+    yield dg.Output(
+        analysis.documents.select([c.name for c in catalog.DOCUMENTS.columns]), "documents", metadata=throughput
+    )
     yield dg.Output(analysis.sentences, "sentences")
     yield dg.Output(analysis.mentions.select([c.name for c in catalog.ENTITY_MENTIONS.columns]), "entity_mentions")
     yield dg.Output(

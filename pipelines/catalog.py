@@ -71,7 +71,11 @@ PREP_CLEANED_DOCUMENTS = Table(
         ("source_path", "varchar", "path of the file relative to the source folder"),
         ("title", "varchar", "the leading heading line, when the text starts with one"),
         ("section", "varchar", "a leading section label (for example 'Intelligence Artificielle')"),
-        ("published_date", "date", "publication date read from the text; first day of the month or year when less precise"),
+        (
+            "published_date",
+            "date",
+            "publication date read from the text; first day of the month or year when less precise",
+        ),
         ("published_date_precision", "varchar", "day, month or year: how much of published_date the text gave"),
         ("language", "varchar", "ISO 639-1 code of the text's language, or 'und' when unsure"),
         ("language_confidence", "double", "langdetect's probability for that language (0 when undetermined)"),
@@ -109,7 +113,11 @@ REJECTED_DOCUMENTS = Table(
     "One row per input file that did not become a document, and why. Files = documents + rejected.",
     _columns(
         ("source_path", "varchar", "path of the file relative to the source folder"),
-        ("reason", "varchar", "stable reason code: empty, binary, undecodable, unreadable, duplicate_content, no_text …"),
+        (
+            "reason",
+            "varchar",
+            "stable reason code: empty, binary, undecodable, unreadable, duplicate_content, no_text …",
+        ),
         ("detail", "varchar", "a sentence for people saying what was wrong"),
     ),
 )

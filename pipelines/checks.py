@@ -1,6 +1,5 @@
 """Blocking asset checks on the Python assets: bad data stops before the marts and the publish."""
 
-
 import dagster as dg
 
 from pipelines import catalog
@@ -43,8 +42,12 @@ def documents_have_valid_languages(warehouse: Warehouse) -> dg.AssetCheckResult:
     description="Every input file is either a document or a rejected document.",
 )
 def every_input_file_is_accounted_for(warehouse: Warehouse) -> dg.AssetCheckResult:
-    input_files = _count(warehouse, "select (select count(*) from raw.documents) + (select count(*) from raw.rejected_files)")
-    outcomes = _count(warehouse, "select (select count(*) from core.documents) + (select count(*) from core.rejected_documents)")
+    input_files = _count(
+        warehouse, "select (select count(*) from raw.documents) + (select count(*) from raw.rejected_files)"
+    )
+    outcomes = _count(
+        warehouse, "select (select count(*) from core.documents) + (select count(*) from core.rejected_documents)"
+    )
     return dg.AssetCheckResult(
         passed=input_files == outcomes,
         metadata={"input_files": input_files, "documents_plus_rejected": outcomes},

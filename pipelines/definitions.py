@@ -1,6 +1,5 @@
 """The Dagster definitions of News Warehouse: one job over every asset, a schedule and a sensor."""
 
-
 import os
 import sys
 from pathlib import Path

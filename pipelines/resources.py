@@ -21,7 +21,7 @@ from spacy.language import Language
 
 from pipelines.catalog import TABLES
 from transforms.cleaning import CleaningRule, parse_rules
-from transforms.entities import WatchlistEntry, add_watchlist_ruler, parse_watchlist
+from transforms.entities import LINE_BREAKS, WatchlistEntry, add_watchlist_ruler, parse_watchlist
 from transforms.language import LanguageDetector
 from transforms.sentiment import SentimentScorer, build_scorers
 
@@ -146,6 +146,8 @@ def load_pipeline(model: str, watchlist: tuple[WatchlistEntry, ...]) -> Language
         nlp.enable_pipe("senter")
     if "senter" not in nlp.pipe_names and "sentencizer" not in nlp.pipe_names:
         nlp.add_pipe("sentencizer", first=True)
+    splitter = "senter" if "senter" in nlp.pipe_names else "sentencizer"
+    nlp.add_pipe(LINE_BREAKS, after=splitter)
     return add_watchlist_ruler(nlp, watchlist)
 
 
@@ -204,7 +206,9 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         table = TABLES[context.asset_key]
         expected = [column.name for column in table.columns]
         if sorted(obj.columns) != sorted(expected):
-            raise ValueError(f"{context.asset_key.to_user_string()}: columns {obj.columns} differ from the catalogue's {expected}")
+            raise ValueError(
+                f"{context.asset_key.to_user_string()}: columns {obj.columns} differ from the catalogue's {expected}"
+            )
         frame = obj.select(expected).to_arrow()  # noqa: F841 (read by DuckDB's replacement scan)
         name = f"{quote_identifier(table.schema)}.{quote_identifier(table.name)}"
         connection = self._connect()
@@ -245,7 +249,10 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
 
 def _markdown_preview(frame: pl.DataFrame, rows: int = 5, width: int = 60) -> str:
     head = frame.head(rows)
-    cells = [[("" if value is None else str(value)).replace("\n", " ").replace("|", "\\|")[:width] for value in row] for row in head.iter_rows()]
+    cells = [
+        [("" if value is None else str(value)).replace("\n", " ").replace("|", "\\|")[:width] for value in row]
+        for row in head.iter_rows()
+    ]
     lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * len(head.columns)]
     lines += ["| " + " | ".join(row) + " |" for row in cells]
     return "\n".join(lines)

@@ -1,6 +1,5 @@
 """The dbt project in sql/ as Dagster assets: staging views and marts, dbt tests as asset checks."""
 
-
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager

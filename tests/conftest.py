@@ -14,7 +14,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT_ROOT / "seeds"
 
 
-def run_pipeline(source: Path, warehouse: Path, dagster_home: Path, monkeypatch: pytest.MonkeyPatch) -> dg.ExecuteInProcessResult:
+def run_pipeline(
+    source: Path, warehouse: Path, dagster_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> dg.ExecuteInProcessResult:
     """Materialize every asset of the real definitions from `source` into `warehouse`."""
     monkeypatch.setenv("NEWS_SOURCE_DIR", str(source))
     monkeypatch.setenv("NEWS_WAREHOUSE_PATH", str(warehouse))

@@ -23,21 +23,39 @@ def fired(text: str) -> set[str]:
 # One positive and one negative example per rule of config/cleaning_rules.toml.
 RULE_CASES = {
     "scrape.image_file_line": ("Photo de la semaine Analysts.webp\n" + BODY, "Le format webp est populaire.\n" + BODY),
-    "scrape.url_only_line": (BODY + "\nhttps://example.com/a https://example.com/b", BODY + "\nVoir https://example.com/a pour le détail."),
-    "scrape.tweet_line": (BODY + "\nExclusivité de @someone: un service. https://t.co/ilSPG3T8Na", BODY + "\nUn message publié sur le réseau social X."),
+    "scrape.url_only_line": (
+        BODY + "\nhttps://example.com/a https://example.com/b",
+        BODY + "\nVoir https://example.com/a pour le détail.",
+    ),
+    "scrape.tweet_line": (
+        BODY + "\nExclusivité de @someone: un service. https://t.co/ilSPG3T8Na",
+        BODY + "\nUn message publié sur le réseau social X.",
+    ),
     "scrape.tweet_attribution": (
         BODY + "\n- The Information (@theinformation) 17 août 2023",
         BODY + "\n- Une liste à puces ordinaire, 17 août 2023",
     ),
-    "scrape.title_site_suffix": ("Analysts speak out – IT department\n" + BODY, "Analysts speak out\nThe IT department – IT department head speaks.\n" + BODY),
+    "scrape.title_site_suffix": (
+        "Analysts speak out – IT department\n" + BODY,
+        "Analysts speak out\nThe IT department – IT department head speaks.\n" + BODY,
+    ),
     "scrape.related_links_block": (
         BODY + "\nPour aller plus loin:\n– Premier article lié\n– Second article lié",
         "Pour aller plus loin: les analystes restent prudents sur la suite du marché.\n" + BODY,
     ),
     "meta.date_prefix": (" date 2023-09 " + BODY, "La date 2023-09 a été retenue. " + BODY),
-    "meta.source_note": (BODY + "\nL'article original (en anglais) est disponible sur IT World Canada.", BODY + "\nL'article original a suscité des réactions."),
-    "meta.translation_credit": (BODY + "\nAdaptation et traduction française par Renaud Larue-Langlois.", BODY + "\nL'adaptation et la traduction posent problème."),
-    "mt.que_le_beton_ey": ("Microsoft que le béton ey OpenAI sont partenaires.", "Ce que le béton et l'acier ont changé."),
+    "meta.source_note": (
+        BODY + "\nL'article original (en anglais) est disponible sur IT World Canada.",
+        BODY + "\nL'article original a suscité des réactions.",
+    ),
+    "meta.translation_credit": (
+        BODY + "\nAdaptation et traduction française par Renaud Larue-Langlois.",
+        BODY + "\nL'adaptation et la traduction posent problème.",
+    ),
+    "mt.que_le_beton_ey": (
+        "Microsoft que le béton ey OpenAI sont partenaires.",
+        "Ce que le béton et l'acier ont changé.",
+    ),
     "mt.rechercher_gpt": ("Le lancement de RechercherGPT inquiète Bing.", "Il faut rechercher GPT-4 dans la liste."),
     "mt.lost_possessive_meta": ("Microsoft's association with Metas Llama 2 grew.", "The metas of Llama farmers grew."),
 }
@@ -103,11 +121,16 @@ def test_generic_repairs(dirty, clean):
 
 
 def test_whitespace_and_blank_runs_are_normalised():
-    assert clean_text("  Un   texte\t\tsimple.  \n\n\n\n\nSuite du texte.\n\n\n", RULES).text == "Un texte simple.\n\nSuite du texte."
+    assert (
+        clean_text("  Un   texte\t\tsimple.  \n\n\n\n\nSuite du texte.\n\n\n", RULES).text
+        == "Un texte simple.\n\nSuite du texte."
+    )
 
 
 def test_clean_documents_logs_every_rule_that_fired():
-    frame = pl.DataFrame({"doc_id": ["a", "b"], "raw_text": ["Microsoft que le béton ey OpenAI.", "Rien à signaler ici."]})
+    frame = pl.DataFrame(
+        {"doc_id": ["a", "b"], "raw_text": ["Microsoft que le béton ey OpenAI.", "Rien à signaler ici."]}
+    )
     cleaned, log, links = clean_documents(frame, RULES)
     assert cleaned.get_column("text").to_list() == ["Microsoft et OpenAI.", "Rien à signaler ici."]
     assert log.rows() == [("a", "mt.que_le_beton_ey", 1, "que le béton ey → et")]
@@ -142,7 +165,11 @@ news_like_text = st.lists(
 ).map("\n".join)
 
 
-@settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "300")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(news_like_text)
 def test_cleaning_is_idempotent(text):
     once = clean_text(text, RULES).text

@@ -51,7 +51,7 @@ def test_build_raw_documents_splits_documents_and_rejections():
     files = pl.DataFrame(
         {
             "source_path": ["b.txt", "a.txt", "c.png", "d.txt"],
-            "content": [b"hello world", "bonjour".encode(), b"\x89PNG\r\n\x1a\n", None],
+            "content": [b"hello world", b"bonjour", b"\x89PNG\r\n\x1a\n", None],
             "read_error": [None, None, None, "PermissionError: Permission denied"],
         },
         schema={"source_path": pl.String, "content": pl.Binary, "read_error": pl.String},

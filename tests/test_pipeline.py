@@ -31,7 +31,10 @@ def test_lineage_runs_from_raw_documents_to_the_marts():
     graph = defs.resolve_asset_graph()
     upstream = graph.get(dg.AssetKey(["marts", "entity_overview"])).parent_keys
     assert dg.AssetKey(["staging", "stg_entity_mentions"]) in upstream
-    assert dg.AssetKey(["core", "entity_mentions"]) in graph.get(dg.AssetKey(["staging", "stg_entity_mentions"])).parent_keys
+    assert (
+        dg.AssetKey(["core", "entity_mentions"])
+        in graph.get(dg.AssetKey(["staging", "stg_entity_mentions"])).parent_keys
+    )
     ancestors = graph.upstream_key_iterator(dg.AssetKey(["marts", "entity_overview"]))
     assert dg.AssetKey(["raw", "documents"]) in set(ancestors)
     assert dg.AssetKey(["marts", "entity_overview"]) in graph.get(dg.AssetKey("published_warehouse")).parent_keys

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 import polars as pl
 from spacy.language import Language
 
-from transforms.entities import SENTENCE_SCHEMA, RAW_MENTION_SCHEMA, WatchlistEntry, canonicalise_entities, extract_mentions
+from transforms.entities import (
+    RAW_MENTION_SCHEMA,
+    SENTENCE_SCHEMA,
+    WatchlistEntry,
+    canonicalise_entities,
+    extract_mentions,
+)
 from transforms.sentiment import SentimentScorer, document_tone, score_sentences, weighted_document_sentiment
 
 
@@ -46,7 +52,10 @@ def analyse_documents(
     for language in sorted(documents.get_column("language").unique().to_list()):
         subset = documents.filter(pl.col("language") == language).sort("doc_id")
         sentences, mentions = extract_mentions(
-            pipelines[language].nlp, list(subset.select("doc_id", "text").iter_rows()), batch_size=batch_size, n_process=n_process
+            pipelines[language].nlp,
+            list(subset.select("doc_id", "text").iter_rows()),
+            batch_size=batch_size,
+            n_process=n_process,
         )
         sentence_frames.append(sentences)
         if pipelines[language].has_ner:

@@ -154,7 +154,13 @@ def repair_text(text: str) -> tuple[str, list[tuple[str, int, str]]]:
         if candidate == mojibake_fixed:
             break
         mojibake_fixed = candidate
-    text = step("generic.mojibake", text, mojibake_fixed, _n_changed_words(text, mojibake_fixed), _first_change(text, mojibake_fixed))
+    text = step(
+        "generic.mojibake",
+        text,
+        mojibake_fixed,
+        _n_changed_words(text, mojibake_fixed),
+        _first_change(text, mojibake_fixed),
+    )
     fixed, n = _fix_html_entities(text)
     text = step("generic.html_entities", text, fixed, n, _first_change(text, fixed))
     fixed, n = _INVISIBLE.subn("", text)
@@ -171,11 +177,11 @@ def repair_text(text: str) -> tuple[str, list[tuple[str, int, str]]]:
 def _n_changed_words(before: str, after: str) -> int:
     if before == after:
         return 0
-    return sum(1 for a, b in zip(before.split(), after.split()) if a != b) or 1
+    return sum(1 for a, b in zip(before.split(), after.split(), strict=False) if a != b) or 1
 
 
 def _first_change(before: str, after: str) -> str:
-    for a, b in zip(before.split(), after.split()):
+    for a, b in zip(before.split(), after.split(), strict=False):
         if a != b:
             return f"{a} → {b}"
     return "changed"
@@ -350,7 +356,9 @@ def clean_text(text: str, rules: tuple[CleaningRule, ...]) -> CleanedText:
     result.log = _merge_log(result.log)
     if result.title:
         result.title = normalise_whitespace(result.title)
-    result.links = find_links([result.text, result.source_note or "", result.credits or ""], result.embeds + result.related)
+    result.links = find_links(
+        [result.text, result.source_note or "", result.credits or ""], result.embeds + result.related
+    )
     return result
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 from spacy.language import Language
+from spacy.tokens import Doc
 
 WAREHOUSE_LABELS = ("PERSON", "ORG", "LOC", "PRODUCT", "EVENT", "MISC")
 IGNORE = "IGNORE"
@@ -39,6 +40,19 @@ LABEL_MAP: dict[str, str] = {
     "LANGUAGE": "MISC",
 }
 RULER_NAME = "news_watchlist_ruler"
+LINE_BREAKS = "news_line_break_sentences_v1"
+
+
+@Language.component(LINE_BREAKS)
+def line_break_sentences(doc: Doc) -> Doc:
+    """A line break always ends a sentence: titles, headings and list items are not glued to the
+    paragraph that follows them. Runs after the sentence splitter."""
+    for token in doc[1:]:
+        previous = doc[token.i - 1]
+        if previous.is_space and "\n" in previous.text and not token.is_space:
+            token.is_sent_start = True
+    return doc
+
 
 _ELISION = re.compile(r"^(?:[lLdDjJmMnNsStTcC]|[qQ]u|[jJ]usqu|[lL]orsqu|[pP]uisqu)['’]")
 _POSSESSIVE = re.compile(r"(?:['’][sS]|(?<=[sS])['’])$")
@@ -60,7 +74,9 @@ def parse_watchlist(csv_text: str) -> tuple[WatchlistEntry, ...]:
         if not name:
             continue
         if label not in (*WAREHOUSE_LABELS, IGNORE):
-            raise ValueError(f"watchlist line {line_number}: label {label!r} is not one of {(*WAREHOUSE_LABELS, IGNORE)}")
+            raise ValueError(
+                f"watchlist line {line_number}: label {label!r} is not one of {(*WAREHOUSE_LABELS, IGNORE)}"
+            )
         aliases = tuple(alias.strip() for alias in (row.get("aliases") or "").split("|") if alias.strip())
         entries.append(WatchlistEntry(name, label, aliases))
     return tuple(entries)
@@ -146,7 +162,9 @@ def extract_mentions(
     sentences: list[tuple] = []
     mentions: list[tuple] = []
     with nlp.memory_zone():
-        docs = nlp.pipe(((text, doc_id) for doc_id, text in documents), as_tuples=True, batch_size=batch_size, n_process=n_process)
+        docs = nlp.pipe(
+            ((text, doc_id) for doc_id, text in documents), as_tuples=True, batch_size=batch_size, n_process=n_process
+        )
         for doc, doc_id in docs:
             text = doc.text
             sentence_starts = []
@@ -165,11 +183,20 @@ def extract_mentions(
                 if end <= start or not _is_name(text[start:end]):
                     continue
                 sentence_index = max((index for begin, index in sentence_starts if begin <= start), default=0)
-                mentions.append((doc_id, sentence_index, start, end, text[start:end], ent.label_, label, ent.ent_id_ or None))
+                mentions.append(
+                    (doc_id, sentence_index, start, end, text[start:end], ent.label_, label, ent.ent_id_ or None)
+                )
     return (
         pl.DataFrame(sentences, schema=SENTENCE_SCHEMA, orient="row").sort("doc_id", "sentence_index"),
         pl.DataFrame(mentions, schema=RAW_MENTION_SCHEMA, orient="row").sort("doc_id", "start_char", "end_char"),
     )
+
+
+def _casing_rank(form: str) -> int:
+    """Among equally frequent forms, prefer names as usually written (Globex, OpenAI), then GLOBEX."""
+    if form[:1].isupper() and not form.isupper():
+        return 0
+    return 1 if form.isupper() else 2
 
 
 def entity_id(name: str, label: str) -> str:
@@ -224,9 +251,15 @@ def canonicalise_entities(
 
     forms: dict[str, Counter] = defaultdict(Counter)
     labels: dict[str, Counter] = defaultdict(Counter)
-    for key, row in zip(keys, rows):
-        forms[key][row["mention_text"]] += 1
+    short_forms: dict[str, Counter] = defaultdict(Counter)
+    for key, row in zip(keys, rows, strict=True):
+        # a surname standing for a full name votes on the label but does not name the entity
+        own_key = mention_key(row["watchlist_name"] or row["mention_text"])
+        (forms if own_key == key else short_forms)[key][row["mention_text"]] += 1
         labels[key][row["label"]] += 1
+    for key, counter in short_forms.items():
+        if key not in forms:
+            forms[key] = counter
 
     canonical: dict[str, tuple[str, str, bool]] = {}
     for key in forms:
@@ -234,7 +267,7 @@ def canonicalise_entities(
         if entry is not None:
             canonical[key] = (entry.name, entry.label, True)
             continue
-        name = min(forms[key].items(), key=lambda item: (-item[1], item[0]))[0]
+        name = min(forms[key].items(), key=lambda item: (-item[1], _casing_rank(item[0]), item[0]))[0]
         label = min(labels[key].items(), key=lambda item: (-item[1], _LABEL_PRECEDENCE[item[0]]))[0]
         canonical[key] = (name, label, False)
 
@@ -243,19 +276,21 @@ def canonicalise_entities(
         pl.Series("label", [canonical[key][1] for key in keys], dtype=pl.String),
     )
     entity_rows = {}
-    for key, (name, label, in_watchlist) in canonical.items():
+    for name, label, in_watchlist in canonical.values():
         identifier = entity_id(name, label)
-        entity_rows.setdefault(identifier, {"entity_id": identifier, "name": name, "label": label, "in_watchlist": in_watchlist})
-    stats = (
-        resolved.group_by("entity_id")
-        .agg(
-            pl.len().cast(pl.Int64).alias("n_mentions"),
-            pl.col("doc_id").n_unique().cast(pl.Int64).alias("n_documents"),
-            pl.col("mention_text").unique().sort().alias("aliases"),
+        entity_rows.setdefault(
+            identifier, {"entity_id": identifier, "name": name, "label": label, "in_watchlist": in_watchlist}
         )
+    stats = resolved.group_by("entity_id").agg(
+        pl.len().cast(pl.Int64).alias("n_mentions"),
+        pl.col("doc_id").n_unique().cast(pl.Int64).alias("n_documents"),
+        pl.col("mention_text").unique().sort().alias("aliases"),
     )
     entities = (
-        pl.DataFrame(list(entity_rows.values()), schema={k: ENTITY_SCHEMA[k] for k in ("entity_id", "name", "label", "in_watchlist")})
+        pl.DataFrame(
+            list(entity_rows.values()),
+            schema={k: ENTITY_SCHEMA[k] for k in ("entity_id", "name", "label", "in_watchlist")},
+        )
         .join(stats, on="entity_id", how="inner")
         .select(list(ENTITY_SCHEMA))
         .sort("entity_id")

@@ -94,7 +94,12 @@ def decode_document(raw: bytes) -> tuple[str, str]:
     # pages equally) go to the encodings Western news exports use most.
     best = min(
         candidates,
-        key=lambda match: (round(match.chaos, 3), -round(match.coherence, 3), _preference(match.encoding), match.encoding),
+        key=lambda match: (
+            round(match.chaos, 3),
+            -round(match.coherence, 3),
+            _preference(match.encoding),
+            match.encoding,
+        ),
     )
     encoding = codecs.lookup(best.encoding).name
     try:

@@ -90,7 +90,9 @@ def build_scorers(language_backends: dict[str, str]) -> dict[str, SentimentScore
     return {language: SCORER_BACKENDS[backend]() for language, backend in sorted(language_backends.items())}
 
 
-def score_sentences(sentences: pl.DataFrame, texts: dict[str, str], languages: dict[str, str], scorers: dict[str, SentimentScorer]) -> pl.DataFrame:
+def score_sentences(
+    sentences: pl.DataFrame, texts: dict[str, str], languages: dict[str, str], scorers: dict[str, SentimentScorer]
+) -> pl.DataFrame:
     """Add `sentiment` (null where the language has no scorer) to sentences with offsets."""
     values = []
     for doc_id, start, end in sentences.select("doc_id", "start_char", "end_char").iter_rows():
@@ -123,7 +125,13 @@ def document_tone(documents: pl.DataFrame, scorers: dict[str, SentimentScorer]) 
         scorer = scorers.get(language)
         n_words = len(_WORD.findall(text))
         if scorer is None:
-            rows.append({"doc_id": doc_id, "n_words": n_words, "sentiment_missing_reason": f"no sentiment scorer for language '{language}'"})
+            rows.append(
+                {
+                    "doc_id": doc_id,
+                    "n_words": n_words,
+                    "sentiment_missing_reason": f"no sentiment scorer for language '{language}'",
+                }
+            )
             continue
         counts = scorer.word_tone(text)
         positive = 100.0 * counts.n_positive / counts.n_words if counts.n_words else 0.0
