@@ -14,7 +14,7 @@ PORT ?= 3000
 SQL_SOURCES := $(shell find sql -name '*.sql' -o -name '*.yml' 2>/dev/null | grep -v '^sql/target/')
 MANIFEST := sql/target/manifest.json
 
-.PHONY: setup run test ui lock lint clean
+.PHONY: setup run test ui query lock lint clean
 
 setup: $(VENV)/.synced $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
@@ -39,6 +39,10 @@ test: setup
 
 ui: setup
 	$(BIN)/dagster dev -h $(HOST) -p $(PORT) -m pipelines.definitions
+
+# Ask the published warehouse a question: make query SQL="select count(*) from core.documents"
+query: $(VENV)/.synced
+	$(BIN)/python -m pipelines.query "$$SQL"
 
 # Re-resolve requirements.in into requirements.lock (needs the package index).
 lock: $(VENV)/.synced

@@ -114,3 +114,11 @@ def test_analyst_holding_the_published_file_does_not_block_a_run(tmp_path, monke
         assert analyst.execute("select count(*) from core.documents").fetchone()[0] == 4
     with duckdb.connect(str(warehouse), read_only=True) as fresh:
         assert fresh.execute("select count(*) from core.documents").fetchone()[0] == 5
+
+
+def test_sentences_have_no_surrounding_whitespace(seed_db):
+    rows = seed_db.execute(
+        "select substring(d.text, s.start_char + 1, s.end_char - s.start_char) "
+        "from core.sentences s join core.documents d using (doc_id)"
+    ).fetchall()
+    assert rows and all(sentence == sentence.strip() for (sentence,) in rows)

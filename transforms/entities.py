@@ -170,6 +170,8 @@ def extract_mentions(
             sentence_starts = []
             for index, sentence in enumerate(doc.sents):
                 start, end = sentence.start_char, sentence.end_char
+                while start < end and text[start].isspace():
+                    start += 1
                 while end > start and text[end - 1].isspace():
                     end -= 1
                 if end > start:
