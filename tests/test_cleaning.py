@@ -29,7 +29,7 @@ RULE_CASES = {
     ),
     "scrape.tweet_line": (
         BODY + "\nExclusivité de @someone: un service. https://t.co/ilSPG3T8Na",
-        BODY + "\nUn message publié sur le réseau social X.",
+        BODY + "\nSelon https://twitter.com/someone/status/1 le service est lancé, et il le restera longtemps.",
     ),
     "scrape.tweet_attribution": (
         BODY + "\n- The Information (@theinformation) 17 août 2023",
@@ -120,6 +120,36 @@ def test_generic_repairs(dirty, clean):
     assert repair_text(dirty)[0] == clean
 
 
+WIRE = (
+    "KLM LOWERS TRANSATLANTIC FARES\n\n"
+    "AMSTERDAM, March 4 - KLM Royal Dutch Airlines, in\n"
+    "a move following similar steps recently by U.S. carrier TWA,\n"
+    "said it is cutting its fares on transatlantic flights from\n"
+    "April 1.\n"
+    "    From April 1, a return fare Amsterdam-New York will be cut\n"
+    "by eight per cent to 1,099 guilders for the low season until\n"
+    "mid-June.\n"
+)
+
+
+def test_hard_wrapped_wire_copy_is_joined_into_paragraphs():
+    result = clean_text(WIRE, RULES)
+    assert result.text.split("\n") == [
+        "KLM LOWERS TRANSATLANTIC FARES",
+        "",
+        "AMSTERDAM, March 4 - KLM Royal Dutch Airlines, in a move following similar steps recently by U.S. "
+        "carrier TWA, said it is cutting its fares on transatlantic flights from April 1.",
+        "From April 1, a return fare Amsterdam-New York will be cut by eight per cent to 1,099 guilders for "
+        "the low season until mid-June.",
+    ]
+    assert result.title == "KLM LOWERS TRANSATLANTIC FARES" and result.section is None
+
+
+def test_prose_with_short_lines_is_not_unwrapped():
+    poem = "Une ligne courte.\nUne autre ligne.\nEncore une ligne ici.\nEt la dernière ligne."
+    assert clean_text(poem, RULES).text == poem
+
+
 def test_whitespace_and_blank_runs_are_normalised():
     assert (
         clean_text("  Un   texte\t\tsimple.  \n\n\n\n\nSuite du texte.\n\n\n", RULES).text
@@ -158,6 +188,10 @@ news_like_text = st.lists(
                 "\n\n\n",
                 "\r\n",
                 "Adaptation et traduction française par X.",
+                "AMSTERDAM, March 4 - KLM Royal Dutch Airlines, in",
+                "a move following similar steps recently by U.S. carrier TWA,",
+                "    From April 1, a return fare Amsterdam-New York will be cut",
+                "BRAZILIAN COFFEE RAINFALL",
             ]
         ),
     ),

@@ -43,6 +43,7 @@ _MISMATCHED_GUILLEMET = re.compile(r"«([ \u00a0\u202f]?)([^«»\n]{1,200}?\S)([
 _HORIZONTAL_SPACE = re.compile(r"[ \t\u00a0\u202f\u2000-\u200a\u3000]+")
 _BLANK_RUN = re.compile(r"\n{3,}")
 _HEADING_END = re.compile(r"[.;,:]$")
+_SENTENCE_END = re.compile(r"[.!?:;»\"”)]$")
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,8 @@ def repair_text(text: str) -> tuple[str, list[tuple[str, int, str]]]:
         return after
 
     text = step("generic.line_endings", text, *_LINE_BREAKS.subn("\n", text), "CR/CRLF → LF")
+    fixed, n = unwrap_hard_wraps(text)
+    text = step("generic.hard_wraps", text, fixed, n, "lines wrapped at a fixed width joined into paragraphs")
     mojibake_fixed = text
     for _ in range(3):
         candidate = ftfy.fix_encoding(mojibake_fixed)
@@ -172,6 +175,40 @@ def repair_text(text: str) -> tuple[str, list[tuple[str, int, str]]]:
     fixed, n = _fix_guillemets(text)
     text = step("generic.guillemets", text, fixed, n, _first_change(text, fixed))
     return text, log
+
+
+def unwrap_hard_wraps(text: str) -> tuple[str, int]:
+    """Join lines of a text hard-wrapped at a fixed width (wire copy) back into paragraphs.
+
+    A text counts as hard-wrapped when most of its lines are 30–90 characters long and end
+    mid-sentence. Then a line break is kept only before a blank line, before an indented line
+    (wire copy indents paragraphs), or after a line that ends a sentence and is short.
+    Returns the text and the number of line breaks removed.
+    """
+    lines = text.split("\n")
+    body = [line for line in lines[:-1] if line.strip()]
+    if len(body) < 4:
+        return text, 0
+    wrapped = [line for line in body if 30 <= len(line.rstrip()) <= 90 and not _SENTENCE_END.search(line.rstrip())]
+    if len(wrapped) < 0.5 * len(body):
+        return text, 0
+    width = max(len(line.rstrip()) for line in body)
+    out = [lines[0]]
+    joined = 0
+    for line in lines[1:]:
+        previous = out[-1]
+        breaks_paragraph = (
+            not line.strip()
+            or not previous.strip()
+            or line[:1].isspace()
+            or (_SENTENCE_END.search(previous.rstrip()) and len(previous.rstrip()) < width - 15)
+        )
+        if breaks_paragraph:
+            out.append(line)
+        else:
+            out[-1] = previous.rstrip() + " " + line.strip()
+            joined += 1
+    return "\n".join(out), joined
 
 
 def _n_changed_words(before: str, after: str) -> int:
@@ -293,7 +330,12 @@ def _is_heading(line: str) -> bool:
 
 def _is_section_label(line: str) -> bool:
     words = line.split()
-    return 0 < len(words) <= 4 and all(word[:1].isupper() or len(word) <= 3 for word in words) and _is_heading(line)
+    return (
+        0 < len(words) <= 3
+        and not line.isupper()  # an all-capitals line is a wire headline, not a section label
+        and all(word[:1].isupper() or len(word) <= 3 for word in words)
+        and _is_heading(line)
+    )
 
 
 def _read_layout(text: str, result: CleanedText) -> str:
