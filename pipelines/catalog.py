@@ -157,11 +157,12 @@ SENTENCES = Table(
 ENTITY_MENTIONS = Table(
     "core",
     "entity_mentions",
-    "One row per mention of a named entity in a document's text.",
+    "One row per mention of a named entity in a document's text (or in its credits and source note).",
     _columns(
         ("doc_id", "varchar", "the document"),
-        ("sentence_index", "integer", "the sentence (core.sentences) holding the mention"),
-        ("start_char", "integer", "offset of the mention in core.documents.text (0-based)"),
+        ("field", "varchar", "the core.documents column the offsets point into: text, credits or source_note"),
+        ("sentence_index", "integer", "the sentence (core.sentences) holding the mention; null outside the text"),
+        ("start_char", "integer", "offset of the mention in that column (0-based)"),
         ("end_char", "integer", "offset after the mention: text[start_char:end_char] == mention_text"),
         ("mention_text", "varchar", "the mention as written"),
         ("model_label", "varchar", "the label the spaCy pipeline or watchlist gave this mention"),

@@ -58,7 +58,7 @@ def every_input_file_is_accounted_for(warehouse: Warehouse) -> dg.AssetCheckResu
     asset=catalog.ENTITY_MENTIONS.key,
     blocking=True,
     additional_deps=[catalog.DOCUMENTS.key],
-    description="Every mention's offsets point at its text in core.documents.text.",
+    description="Every mention's offsets point at its text in core.documents (text, credits or source_note).",
 )
 def mention_offsets_point_at_their_text(warehouse: Warehouse) -> dg.AssetCheckResult:
     query = """
@@ -66,7 +66,11 @@ def mention_offsets_point_at_their_text(warehouse: Warehouse) -> dg.AssetCheckRe
         from core.entity_mentions as m
         left join core.documents as d on m.doc_id = d.doc_id
         where d.doc_id is null
-           or substring(d.text, m.start_char + 1, m.end_char - m.start_char) is distinct from m.mention_text
+           or substring(
+                  case m.field when 'text' then d.text when 'credits' then d.credits when 'source_note' then d.source_note end,
+                  m.start_char + 1,
+                  m.end_char - m.start_char
+              ) is distinct from m.mention_text
     """
     bad = _sample(warehouse, query)
     return dg.AssetCheckResult(passed=not bad, metadata={"offending_mentions": bad, "threshold": 0})

@@ -50,11 +50,13 @@ def test_seed_documents_and_languages(seed_db):
 
 def test_entity_offsets_point_at_their_text(seed_db):
     rows = seed_db.execute(
-        "select d.text, m.start_char, m.end_char, m.mention_text "
+        "select m.field, d.text, d.credits, d.source_note, m.start_char, m.end_char, m.mention_text "
         "from core.entity_mentions m join core.documents d using (doc_id)"
     ).fetchall()
     assert len(rows) > 100
-    assert all(text[start:end] == mention for text, start, end, mention in rows)
+    for field, text, credits, source_note, start, end, mention in rows:
+        value = {"text": text, "credits": credits, "source_note": source_note}[field]
+        assert value[start:end] == mention
 
 
 def test_sentences_cover_text_in_order(seed_db):

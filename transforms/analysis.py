@@ -34,6 +34,23 @@ class Analysis:
     entities: pl.DataFrame
 
 
+# Metadata that cleaning moves out of the text but that names people and organisations
+# (translators, original publications); their mentions carry offsets into that column.
+METADATA_FIELDS_WITH_ENTITIES = ("credits", "source_note")
+
+
+def _metadata_mentions(nlp: Language, documents: pl.DataFrame, batch_size: int) -> list[pl.DataFrame]:
+    frames = []
+    for field in METADATA_FIELDS_WITH_ENTITIES:
+        pairs = [(doc_id, value) for doc_id, value in documents.select("doc_id", field).iter_rows() if value]
+        if pairs:
+            _, mentions = extract_mentions(nlp, pairs, batch_size=batch_size)
+            frames.append(
+                mentions.with_columns(pl.lit(None, dtype=pl.Int32).alias("sentence_index"), pl.lit(field).alias("field"))
+            )
+    return frames
+
+
 def analyse_documents(
     documents: pl.DataFrame,
     pipelines: dict[str, LanguagePipeline],
@@ -48,7 +65,8 @@ def analyse_documents(
     Every language in `documents` must have an entry in `pipelines` (a fallback without NER is
     fine); documents whose pipeline has no NER get an `entities_missing_reason`.
     """
-    sentence_frames, mention_frames = [pl.DataFrame(schema=SENTENCE_SCHEMA)], [pl.DataFrame(schema=RAW_MENTION_SCHEMA)]
+    sentence_frames = [pl.DataFrame(schema=SENTENCE_SCHEMA)]
+    mention_frames = [pl.DataFrame(schema={**RAW_MENTION_SCHEMA, "field": pl.String})]
     for language in sorted(documents.get_column("language").unique().to_list()):
         subset = documents.filter(pl.col("language") == language).sort("doc_id")
         sentences, mentions = extract_mentions(
@@ -59,7 +77,8 @@ def analyse_documents(
         )
         sentence_frames.append(sentences)
         if pipelines[language].has_ner:
-            mention_frames.append(mentions)
+            mention_frames.append(mentions.with_columns(pl.lit("text").alias("field")))
+            mention_frames.extend(_metadata_mentions(pipelines[language].nlp, subset, batch_size))
     texts = dict(documents.select("doc_id", "text").iter_rows())
     languages = dict(documents.select("doc_id", "language").iter_rows())
     sentences = score_sentences(pl.concat(sentence_frames).sort("doc_id", "sentence_index"), texts, languages, scorers)
@@ -82,6 +101,6 @@ def analyse_documents(
     return Analysis(
         documents=enriched,
         sentences=sentences,
-        mentions=mentions.sort("doc_id", "start_char", "end_char"),
+        mentions=mentions.sort("doc_id", "field", "start_char", "end_char"),
         entities=entities,
     )

@@ -54,9 +54,12 @@ def line_break_sentences(doc: Doc) -> Doc:
     return doc
 
 
-_ELISION = re.compile(r"^(?:[lLdDjJmMnNsStTcC]|[qQ]u|[jJ]usqu|[lL]orsqu|[pP]uisqu)['’]")
+_ELISION = re.compile(r"^(?:[lLdD]|[qQ]u|[jJ]usqu|[lL]orsqu|[pP]uisqu)['’]")
 _POSSESSIVE = re.compile(r"(?:['’][sS]|(?<=[sS])['’])$")
-_EDGE_PUNCTUATION = "\"'“”«»‘’()[]{}.,;:!?-–—*•/\\ \n\t"
+_LEADING_PUNCTUATION = "\"'“”«»‘’()[]{}.,;:!?-–—*•/\\ \n\t"
+# A trailing period stays: it belongs to abbreviations (U.S., Corp.); the tokenizer already splits
+# sentence-final periods off.
+_TRAILING_PUNCTUATION = "\"'“”«»‘’()[]{},;:!?-–—*•/\\ \n\t"
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ def trim_mention(text: str, start: int, end: int) -> tuple[int, int]:
     for _ in range(3):
         previous = (start, end)
         span = text[start:end]
-        stripped = span.lstrip(_EDGE_PUNCTUATION)
+        stripped = span.lstrip(_LEADING_PUNCTUATION)
         start += len(span) - len(stripped)
         elision = _ELISION.match(text[start:end])
         if elision and end - start > elision.end():
@@ -125,7 +128,7 @@ def trim_mention(text: str, start: int, end: int) -> tuple[int, int]:
         if possessive and possessive.start() > 0:
             end = start + possessive.start()
         span = text[start:end]
-        end -= len(span) - len(span.rstrip(_EDGE_PUNCTUATION))
+        end -= len(span) - len(span.rstrip(_TRAILING_PUNCTUATION))
         if (start, end) == previous:
             break
     return start, end
@@ -133,7 +136,7 @@ def trim_mention(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _is_name(text: str) -> bool:
     letters = sum(character.isalpha() for character in text)
-    return letters >= 2 and not _ELISION.fullmatch(text + "'")
+    return letters >= 1 and len(text) >= 2 and not _ELISION.fullmatch(text.rstrip("'’") + "'")
 
 
 SENTENCE_SCHEMA = {"doc_id": pl.String, "sentence_index": pl.Int32, "start_char": pl.Int32, "end_char": pl.Int32}

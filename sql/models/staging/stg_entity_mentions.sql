@@ -6,8 +6,9 @@ source as (
 
 final as (
     select
-        doc_id || ':' || cast(start_char as varchar) || ':' || cast(end_char as varchar) as mention_id,
+        doc_id || ':' || field || ':' || cast(start_char as varchar) || ':' || cast(end_char as varchar) as mention_id,
         doc_id,
+        field,
         doc_id || ':' || cast(sentence_index as varchar) as sentence_id,
         entity_id,
         mention_text,
