@@ -94,3 +94,41 @@ def test_top_entities_read_like_the_cast_of_the_story(seed_db):
     ]
     assert top[:2] == ["OpenAI", "Microsoft"]
     assert {"Azure", "ChatGPT", "Sam Altman", "Databricks"} <= set(top)
+
+
+def _sentence_sentiment(seed_db, phrase: str) -> float:
+    """The sentiment of the one seed sentence that contains `phrase`."""
+    rows = seed_db.execute(
+        "select s.sentiment from core.sentences s join core.documents d using (doc_id) "
+        "where contains(substring(d.text, s.start_char + 1, s.end_char - s.start_char), ?)",
+        [phrase],
+    ).fetchall()
+    assert len(rows) == 1, rows
+    return rows[0][0]
+
+
+def test_seed_sentences_have_the_right_tone(seed_db):
+    assert _sentence_sentiment(seed_db, "Cela ne va pas bien se terminer pour OpenAI.") < 0
+    assert (
+        _sentence_sentiment(seed_db, "Microsoft est heureux de vendre sa puissance de traitement Azure à tout le monde")
+        > 0
+    )
+
+
+def test_entity_sentiment_has_openai_and_microsoft_in_both_languages(seed_db):
+    rows = set(
+        seed_db.execute(
+            "select entity_name, language from marts.entity_sentiment where entity_name in ('OpenAI', 'Microsoft')"
+        ).fetchall()
+    )
+    assert rows == {("OpenAI", "fr"), ("OpenAI", "en"), ("Microsoft", "fr"), ("Microsoft", "en")}
+
+
+def test_documents_carry_gdelt_tone(seed_db):
+    rows = seed_db.execute(
+        "select tone, positive_pct, negative_pct, polarity_pct, sentiment, n_words from core.documents"
+    ).fetchall()
+    for tone, positive, negative, polarity, sentiment, n_words in rows:
+        assert tone == pytest.approx(positive - negative, abs=1e-3)
+        assert polarity == pytest.approx(positive + negative, abs=1e-3)
+        assert -1 <= sentiment <= 1 and n_words > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -71,7 +72,9 @@ def vader_english() -> VaderScorer:
 
 
 def vader_french() -> VaderScorer:
-    from vaderSentiment_fr.vaderSentiment import SentimentIntensityAnalyzer
+    with warnings.catch_warnings():  # fuzzywuzzy warns about a C speed-up the scorer never needs
+        warnings.simplefilter("ignore", UserWarning)
+        from vaderSentiment_fr.vaderSentiment import SentimentIntensityAnalyzer
 
     return VaderScorer("vader_fr", "fr", SentimentIntensityAnalyzer(), unidecode.unidecode)
 
