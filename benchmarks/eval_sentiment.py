@@ -54,7 +54,9 @@ def main() -> None:
         for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
             rows[(row["language"], row["dataset"])].append(row)
     scorers = build_scorers(BACKENDS)
-    print("| language | dataset | backend | n | majority acc | majority macro-F1 | t | acc | macro-F1 | tuned t | tuned acc | tuned macro-F1 |")
+    print(
+        "| language | dataset | backend | n | majority acc | majority macro-F1 | t | acc | macro-F1 | tuned t | tuned acc | tuned macro-F1 |"
+    )
     print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (language, dataset), examples in sorted(rows.items()):
         gold = [example["label"] for example in examples]
@@ -63,8 +65,10 @@ def main() -> None:
         baseline = [majority] * len(gold)
         scorer = scorers.get(language)
         if scorer is None:
-            print(f"| {language} | {dataset} | none | {len(gold)} | {accuracy(gold, baseline):.3f} | "
-                  f"{macro_f1(gold, baseline, labels):.3f} | | | | | | |")
+            print(
+                f"| {language} | {dataset} | none | {len(gold)} | {accuracy(gold, baseline):.3f} | "
+                f"{macro_f1(gold, baseline, labels):.3f} | | | | | | |"
+            )
             continue
         scores = [scorer.score(example["text"]) for example in examples]
         fixed = [to_label(score, 0.05, labels) for score in scores]

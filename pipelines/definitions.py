@@ -1,5 +1,6 @@
 """The Dagster definitions of News Warehouse: one job over every asset, a schedule and a sensor."""
 
+import base64
 import os
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ from pipelines.resources import (
 )
 from pipelines.sources import fingerprint_source_folder
 from pipelines.sql_models import dbt_project, sql_models
+from transforms.report import render_entity_chart, render_report_html
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Settings read through dg.EnvVar; these defaults give the embedded set-up (seeds/ into warehouse/).
@@ -61,6 +63,32 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse)
     )
 
 
+@dg.asset(
+    key=["report", "entity_report"],
+    group_name="publish",
+    owners=OWNERS,
+    kinds={"matplotlib", "html"},
+    deps=[published_warehouse],
+)
+def entity_report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """The picture of the warehouse: a PNG chart of the most-mentioned entities and their tone, and
+    a static HTML page (top entities, tone by language, documents) in `<warehouse folder>/report/`."""
+    with duckdb.connect(str(warehouse.published_path), read_only=True) as connection:
+        entities = connection.execute("select * from marts.entity_overview").pl()
+        coverage = connection.execute("select * from marts.coverage_by_language").pl()
+        documents = connection.execute("select * from marts.document_overview").pl()
+    png = render_entity_chart(entities)
+    page = render_report_html(entities, coverage, documents, chart_file="entities.png")
+    folder = warehouse.publish_report({"entities.png": png, "index.html": page.encode("utf-8")})
+    return dg.MaterializeResult(
+        metadata={
+            "report": dg.MetadataValue.path(str(folder / "index.html")),
+            "chart": dg.MetadataValue.md(f"![entities](data:image/png;base64,{base64.b64encode(png).decode()})"),
+            "entities_charted": min(entities.height, 15),
+        }
+    )
+
+
 news_warehouse_job = dg.define_asset_job(
     "news_warehouse",
     selection=dg.AssetSelection.all(),
@@ -90,7 +118,7 @@ def source_folder_sensor(context: dg.SensorEvaluationContext, source: SourceFold
 
 
 defs = dg.Definitions(
-    assets=[ingest, prepare, analyse, sql_models, published_warehouse],
+    assets=[ingest, prepare, analyse, sql_models, published_warehouse, entity_report],
     asset_checks=CHECKS,
     jobs=[news_warehouse_job],
     schedules=[daily_schedule],

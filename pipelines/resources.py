@@ -117,6 +117,21 @@ class Warehouse(dg.ConfigurableResource):
             os.close(directory)
         return target
 
+    def publish_report(self, files: dict[str, bytes]) -> Path:
+        """Write report files beside the published warehouse (`report/`), replacing the old set whole."""
+        folder = self.published_path.parent / "report"
+        staging = self.published_path.parent / f".report-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        for name, content in files.items():
+            (staging / name).write_bytes(content)
+        previous = self.published_path.parent / f".report-old-{os.getpid()}"
+        if folder.exists():
+            os.replace(folder, previous)
+        os.replace(staging, folder)
+        shutil.rmtree(previous, ignore_errors=True)
+        return folder
+
 
 class CleaningRules(dg.ConfigurableResource):
     """The user-editable cleaning rules file (NEWS_CLEANING_RULES)."""

@@ -124,3 +124,10 @@ def test_sentences_have_no_surrounding_whitespace(seed_db):
         "from core.sentences s join core.documents d using (doc_id)"
     ).fetchall()
     assert rows and all(sentence == sentence.strip() for (sentence,) in rows)
+
+
+def test_report_is_written_beside_the_warehouse(seed_warehouse):
+    folder = seed_warehouse.parent / "report"
+    assert (folder / "entities.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert "OpenAI" in page and "entities.png" in page and "Tone by language" in page

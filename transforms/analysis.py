@@ -46,7 +46,9 @@ def _metadata_mentions(nlp: Language, documents: pl.DataFrame, batch_size: int) 
         if pairs:
             _, mentions = extract_mentions(nlp, pairs, batch_size=batch_size)
             frames.append(
-                mentions.with_columns(pl.lit(None, dtype=pl.Int32).alias("sentence_index"), pl.lit(field).alias("field"))
+                mentions.with_columns(
+                    pl.lit(None, dtype=pl.Int32).alias("sentence_index"), pl.lit(field).alias("field")
+                )
             )
     return frames
 
