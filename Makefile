@@ -50,6 +50,7 @@ lock: $(VENV)/.synced
 
 lint: setup
 	$(BIN)/ruff check pipelines transforms tests benchmarks
+	cd sql && ../$(BIN)/sqlfluff lint models
 
 clean:
 	rm -rf $(VENV) $(DAGSTER_HOME) sql/target sql/logs warehouse/.build warehouse/*.duckdb

@@ -9,12 +9,17 @@ entities as (
 ),
 
 sentence_entities as (
-    select distinct doc_id, sentence_id, entity_id
+    select distinct
+        doc_id,
+        sentence_id,
+        entity_id
     from mentions
 ),
 
 document_entities as (
-    select distinct doc_id, entity_id
+    select distinct
+        doc_id,
+        entity_id
     from mentions
 ),
 
@@ -25,8 +30,9 @@ sentence_pairs as (
         count(*) as n_sentences
     from sentence_entities as left_side
     inner join sentence_entities as right_side
-        on left_side.sentence_id = right_side.sentence_id
-        and left_side.entity_id < right_side.entity_id
+        on
+            left_side.sentence_id = right_side.sentence_id
+            and left_side.entity_id < right_side.entity_id
     group by left_side.entity_id, right_side.entity_id
 ),
 
@@ -37,8 +43,9 @@ document_pairs as (
         count(*) as n_documents
     from document_entities as left_side
     inner join document_entities as right_side
-        on left_side.doc_id = right_side.doc_id
-        and left_side.entity_id < right_side.entity_id
+        on
+            left_side.doc_id = right_side.doc_id
+            and left_side.entity_id < right_side.entity_id
     group by left_side.entity_id, right_side.entity_id
 ),
 
@@ -53,8 +60,9 @@ final as (
         document_pairs.n_documents
     from document_pairs
     left join sentence_pairs
-        on document_pairs.entity_id_a = sentence_pairs.entity_id_a
-        and document_pairs.entity_id_b = sentence_pairs.entity_id_b
+        on
+            document_pairs.entity_id_a = sentence_pairs.entity_id_a
+            and document_pairs.entity_id_b = sentence_pairs.entity_id_b
     inner join entities as entity_a on document_pairs.entity_id_a = entity_a.entity_id
     inner join entities as entity_b on document_pairs.entity_id_b = entity_b.entity_id
     order by n_sentences desc, document_pairs.n_documents desc, pair_id asc

@@ -1,0 +1,38 @@
+"""The dbt project: style (sqlfluff, duckdb dialect, dbt templater) and offline docs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pipelines.resources import work_database_path
+from tests.conftest import PROJECT_ROOT
+
+BIN = Path(sys.executable).parent
+SQL_DIR = PROJECT_ROOT / "sql"
+
+
+def _run(command: list[str], env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command, cwd=SQL_DIR, env={**os.environ, **env_overrides}, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_sqlfluff_passes(tmp_path):
+    completed = _run([str(BIN / "sqlfluff"), "lint", "models"], {"NEWS_WORK_DATABASE": str(tmp_path / "lint.duckdb")})
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_dbt_docs_generate_works_offline(seed_warehouse, tmp_path):
+    target = tmp_path / "target"
+    completed = _run(
+        [str(BIN / "dbt"), "docs", "generate", "--profiles-dir", ".", "--target-path", str(target)],
+        {"NEWS_WORK_DATABASE": str(work_database_path(seed_warehouse))},
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    catalog = json.loads((target / "catalog.json").read_text())
+    assert "model.news_warehouse.entity_overview" in catalog["nodes"]
+    assert (target / "index.html").exists()
