@@ -14,7 +14,7 @@ PORT ?= 3000
 SQL_SOURCES := $(shell find sql -name '*.sql' -o -name '*.yml' 2>/dev/null | grep -v '^sql/target/')
 MANIFEST := sql/target/manifest.json
 
-.PHONY: setup run test ui query lock lint clean
+.PHONY: setup browser run test ui query lock lint clean
 
 setup: $(VENV)/.synced $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
@@ -34,8 +34,18 @@ $(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
 run: setup
 	$(BIN)/python -m pipelines.run
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
+
+# Debian's Chromium for the UI test (Playwright drives it; no browser download). Installed when
+# missing and we may (root with apt-get); otherwise the UI test skips and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the UI test"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: the UI test will be skipped"; \
+	  else echo "chromium is not installed: the UI test will be skipped"; fi; }
 
 ui: setup
 	$(BIN)/dagster dev -h $(HOST) -p $(PORT) -m pipelines.definitions
