@@ -246,7 +246,7 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
             {
                 "dagster/row_count": obj.height,
                 "dagster/relation_identifier": f"{table.schema}.{table.name}",
-                "preview": dg.MetadataValue.md(_markdown_preview(obj)),
+                "preview": dg.MetadataValue.md(markdown_preview(obj)),
             }
         )
 
@@ -262,7 +262,7 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
             connection.close()
 
 
-def _markdown_preview(frame: pl.DataFrame, rows: int = 5, width: int = 60) -> str:
+def markdown_preview(frame: pl.DataFrame, rows: int = 5, width: int = 60) -> str:
     head = frame.head(rows)
     cells = [
         [("" if value is None else str(value)).replace("\n", " ").replace("|", "\\|")[:width] for value in row]

@@ -10,7 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.assets import OWNERS
-from pipelines.resources import Warehouse
+from pipelines.resources import Warehouse, markdown_preview, quote_identifier
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 dbt_project = DbtProject(project_dir=SQL_DIR, profiles_dir=SQL_DIR)
@@ -56,4 +56,21 @@ def _environment(**values: str) -> Iterator[None]:
 def sql_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     """dbt build of sql/ on the working database: staging views, marts tables, dbt tests."""
     with _environment(NEWS_WORK_DATABASE=str(warehouse.work_path)):
-        yield from dbt.cli(["build"], context=context).stream()
+        # dbt holds the DuckDB file while it runs: collect its events, then read row counts and
+        # previews of the models it built once it has let go.
+        events = list(dbt.cli(["build"], context=context).stream())
+    with warehouse.connect(read_only=True) as connection:
+        for event in events:
+            if isinstance(event, dg.Output):
+                schema, table = context.asset_key_for_output(event.output_name).path[-2:]
+                relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+                rows = connection.execute(f"select count(*) from {relation}").fetchone()[0]
+                preview = connection.execute(f"select * from {relation} limit 5").pl()
+                event = event.with_metadata(
+                    {
+                        **event.metadata,
+                        "dagster/row_count": rows,
+                        "preview": dg.MetadataValue.md(markdown_preview(preview)),
+                    }
+                )
+            yield event

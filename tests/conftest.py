@@ -12,6 +12,8 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT_ROOT / "seeds"
+# Asset key → materialization metadata of the session's seed run (filled by `seed_warehouse`).
+SEED_RUN_METADATA: dict[str, dict] = {}
 
 
 def run_pipeline(
@@ -64,7 +66,19 @@ def seed_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with pytest.MonkeyPatch.context() as monkeypatch:
         result = run_pipeline(source, warehouse, root / "dagster_home", monkeypatch)
     assert result.success, "the seed run failed"
+    SEED_RUN_METADATA.update(
+        {
+            event.asset_key.to_user_string(): dict(event.step_materialization_data.materialization.metadata)
+            for event in result.get_asset_materialization_events()
+        }
+    )
     return warehouse
+
+
+@pytest.fixture
+def seed_run_metadata(seed_warehouse: Path) -> dict[str, dict]:
+    """Asset key → materialization metadata of the session's seed run."""
+    return SEED_RUN_METADATA
 
 
 @pytest.fixture
