@@ -12,7 +12,7 @@ import polars as pl
 import spacy
 
 from pipelines import catalog
-from pipelines.resources import CleaningRules, LanguageDetection, NlpModels, SentimentScorers, SourceFolder
+from pipelines.resources import CleaningRules, LanguageDetection, NlpModels, RunLock, SentimentScorers, SourceFolder
 from pipelines.sources import read_source_files
 from transforms.analysis import LanguagePipeline, analyse_documents
 from transforms.documents import prepare_documents
@@ -40,10 +40,10 @@ def _out(table: catalog.Table, group: str, kinds: set[str]) -> dg.AssetOut:
     },
     name="ingest",
 )
-def ingest(context: dg.AssetExecutionContext, source: SourceFolder):
+def ingest(context: dg.AssetExecutionContext, source: SourceFolder, run_lock: RunLock):
     """Read every file of the source folder and decode it; files that cannot be read are rejected."""
     started = time.perf_counter()
-    documents, rejections = build_raw_documents(read_source_files(source.root))
+    documents, rejections = build_raw_documents(read_source_files(source.root, source.max_file_bytes))
     context.log.info(
         f"{documents.height} files decoded, {rejections.height} rejected, in {time.perf_counter() - started:.2f} s"
     )

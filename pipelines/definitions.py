@@ -16,6 +16,7 @@ from pipelines.resources import (
     CleaningRules,
     LanguageDetection,
     NlpModels,
+    RunLock,
     SentimentScorers,
     SourceFolder,
     Warehouse,
@@ -29,6 +30,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Settings read through dg.EnvVar; these defaults give the embedded set-up (seeds/ into warehouse/).
 DEFAULT_SETTINGS = {
     "NEWS_SOURCE_DIR": str(PROJECT_ROOT / "seeds"),
+    "NEWS_MAX_FILE_BYTES": "2000000",
     "NEWS_WAREHOUSE_PATH": str(PROJECT_ROOT / "warehouse" / "news.duckdb"),
     "NEWS_CLEANING_RULES": str(PROJECT_ROOT / "config" / "cleaning_rules.toml"),
     "NEWS_WATCHLIST_PATH": str(PROJECT_ROOT / "config" / "watchlist.csv"),
@@ -126,7 +128,8 @@ defs = dg.Definitions(
     executor=dg.in_process_executor,
     resources={
         "io_manager": WarehouseIOManager(warehouse_path=dg.EnvVar("NEWS_WAREHOUSE_PATH")),
-        "source": SourceFolder(path=dg.EnvVar("NEWS_SOURCE_DIR")),
+        "source": SourceFolder(path=dg.EnvVar("NEWS_SOURCE_DIR"), max_file_bytes=dg.EnvVar.int("NEWS_MAX_FILE_BYTES")),
+        "run_lock": RunLock(warehouse_path=dg.EnvVar("NEWS_WAREHOUSE_PATH")),
         "warehouse": Warehouse(path=dg.EnvVar("NEWS_WAREHOUSE_PATH")),
         "cleaning_rules": CleaningRules(path=dg.EnvVar("NEWS_CLEANING_RULES")),
         "language_detection": LanguageDetection(),

@@ -6,9 +6,11 @@ read from an environment variable in `definitions.py`.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import shutil
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -64,6 +66,7 @@ class SourceFolder(dg.ConfigurableResource):
     """The folder of raw articles (NEWS_SOURCE_DIR)."""
 
     path: str = Field(default="seeds", description="folder scanned recursively for articles")
+    max_file_bytes: int = Field(default=2_000_000, description="larger files are rejected as too_large")
 
     @property
     def root(self) -> Path:
@@ -102,6 +105,8 @@ class Warehouse(dg.ConfigurableResource):
             connection.execute("checkpoint")
         target = self.published_path
         target.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in target.parent.glob(f".{target.name}.publishing-*"):  # from a killed run
+            leftover.unlink(missing_ok=True)
         staging = target.with_name(f".{target.name}.publishing-{os.getpid()}")
         try:
             shutil.copyfile(self.work_path, staging)
@@ -131,6 +136,49 @@ class Warehouse(dg.ConfigurableResource):
         os.replace(staging, folder)
         shutil.rmtree(previous, ignore_errors=True)
         return folder
+
+
+class RunLock(dg.ConfigurableResource):
+    """One run at a time per warehouse: held from the start to the end of a run.
+
+    The schedule, the sensor and `make run` may start runs together; a second run waits for the
+    first (up to `wait_seconds`), then fails with a message naming the lock, never interleaving
+    its writes with another run's.
+    """
+
+    warehouse_path: str = "warehouse/news.duckdb"
+    wait_seconds: int = Field(default=3600, description="how long a run waits for a running one")
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext):
+        lock_path = build_directory(self.warehouse_path) / "run.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a+") as handle:
+            deadline = time.monotonic() + self.wait_seconds
+            announced = False
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        handle.seek(0)
+                        raise dg.Failure(
+                            description=f"another run (pid {handle.read().strip() or '?'}) still holds {lock_path} "
+                            f"after {self.wait_seconds} s; this run changed nothing"
+                        ) from None
+                    if not announced and context.log:
+                        context.log.info(f"another run holds {lock_path}; waiting for it to finish")
+                        announced = True
+                    time.sleep(0.5)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+            try:
+                yield self
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class CleaningRules(dg.ConfigurableResource):

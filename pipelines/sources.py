@@ -8,8 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-SOURCE_FILE_SCHEMA = {"source_path": pl.String, "content": pl.Binary, "read_error": pl.String}
-MAX_FILE_BYTES = 64 * 1024 * 1024
+SOURCE_FILE_SCHEMA = {"source_path": pl.String, "content": pl.Binary, "read_reason": pl.String, "read_error": pl.String}
 
 
 def list_source_files(root: Path) -> list[Path]:
@@ -21,27 +20,31 @@ def list_source_files(root: Path) -> list[Path]:
     return sorted(found, key=lambda path: path.relative_to(root).as_posix())
 
 
-def read_source_files(root: Path) -> pl.DataFrame:
-    """Read every source file's bytes; a file that cannot be read gets a `read_error` instead.
+def read_source_files(root: Path, max_file_bytes: int) -> pl.DataFrame:
+    """Read every source file's bytes; a file that cannot be read gets a reason and a detail instead.
 
-    Symbolic links are never followed (a link could point outside the source folder).
+    Symbolic links are never followed (a link could point outside the source folder); files over
+    `max_file_bytes` are not read (no article is that long; NLP cost and memory grow with it).
     """
     rows = []
     for path in list_source_files(root):
         relative = path.relative_to(root).as_posix()
-        content, error = None, None
+        content, reason, error = None, None, None
         try:
             if path.is_symlink():
-                error = f"symbolic link to {os.readlink(path)!r} is not followed"
+                reason, error = "symlink", f"symbolic link to {os.readlink(path)!r} is not followed"
             elif not path.is_file():
-                error = "not a regular file"
-            elif path.stat().st_size > MAX_FILE_BYTES:
-                error = f"larger than {MAX_FILE_BYTES} bytes"
+                reason, error = "not_a_file", "not a regular file (a pipe, socket or device)"
+            elif path.stat().st_size > max_file_bytes:
+                reason, error = (
+                    "too_large",
+                    f"{path.stat().st_size} bytes, over the limit of {max_file_bytes} (NEWS_MAX_FILE_BYTES)",
+                )
             else:
                 content = _read_stable(path)
         except OSError as exc:
-            error = f"{type(exc).__name__}: {exc.strerror or exc}"
-        rows.append({"source_path": relative, "content": content, "read_error": error})
+            reason, error = "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}"
+        rows.append({"source_path": relative, "content": content, "read_reason": reason, "read_error": error})
     return pl.DataFrame(rows, schema=SOURCE_FILE_SCHEMA)
 
 

@@ -52,9 +52,10 @@ def test_build_raw_documents_splits_documents_and_rejections():
         {
             "source_path": ["b.txt", "a.txt", "c.png", "d.txt"],
             "content": [b"hello world", b"bonjour", b"\x89PNG\r\n\x1a\n", None],
+            "read_reason": [None, None, None, "unreadable"],
             "read_error": [None, None, None, "PermissionError: Permission denied"],
         },
-        schema={"source_path": pl.String, "content": pl.Binary, "read_error": pl.String},
+        schema={"source_path": pl.String, "content": pl.Binary, "read_reason": pl.String, "read_error": pl.String},
     )
     documents, rejections = build_raw_documents(files)
     assert documents.get_column("source_path").to_list() == ["a.txt", "b.txt"]

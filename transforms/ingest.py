@@ -111,16 +111,17 @@ def decode_document(raw: bytes) -> tuple[str, str]:
 def build_raw_documents(files: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split read source files into raw documents and rejections.
 
-    `files` has `source_path` (str), `content` (binary, null when the file could not be read) and
-    `read_error` (str, why it could not be read). Returns `(raw_documents, rejections)`, both sorted
+    `files` has `source_path` (str), `content` (binary, null when the file could not be read),
+    `read_reason` (a reason code) and `read_error` (a sentence) for files that could not be read. Returns `(raw_documents, rejections)`, both sorted
     by `source_path`. Duplicated content is kept here (one row per file); `doc_id` shows it.
     """
     documents: list[dict] = []
     rejections: list[dict] = []
     for row in files.sort("source_path").iter_rows(named=True):
-        path, content, read_error = row["source_path"], row["content"], row["read_error"]
+        path, content = row["source_path"], row["content"]
         if content is None:
-            rejections.append({"source_path": path, "reason": "unreadable", "detail": read_error or "unknown"})
+            reason = row.get("read_reason") or "unreadable"
+            rejections.append({"source_path": path, "reason": reason, "detail": row.get("read_error") or "unknown"})
             continue
         try:
             text, encoding = decode_document(content)
