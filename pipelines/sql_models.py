@@ -58,7 +58,9 @@ def sql_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     with _environment(NEWS_WORK_DATABASE=str(warehouse.work_path)):
         # dbt holds the DuckDB file while it runs: collect its events, then read row counts and
         # previews of the models it built once it has let go.
-        events = list(dbt.cli(["build"], context=context).stream())
+        # dbt's artefacts and logs go beside the warehouse too, not into the project folder
+        target = warehouse.work_path.parent / "dbt"  # one run at a time (RunLock): one folder
+        events = list(dbt.cli(["build"], context=context, target_path=target).stream())
     with warehouse.connect(read_only=True) as connection:
         for event in events:
             if isinstance(event, dg.Output):
