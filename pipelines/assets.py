@@ -12,10 +12,19 @@ import polars as pl
 import spacy
 
 from pipelines import catalog
-from pipelines.resources import CleaningRules, LanguageDetection, NlpModels, RunLock, SentimentScorers, SourceFolder
+from pipelines.resources import (
+    CleaningRules,
+    LanguageDetection,
+    NlpModels,
+    RunLock,
+    SentimentScorers,
+    SourceFolder,
+    Warehouse,
+    fingerprint,
+)
 from pipelines.sources import read_source_files
 from transforms.analysis import LanguagePipeline, analyse_documents
-from transforms.documents import prepare_documents
+from transforms.documents import Prepared, prepare_documents
 from transforms.entities import LINE_BREAKS
 from transforms.ingest import REJECTION_SCHEMA, build_raw_documents
 
@@ -72,30 +81,56 @@ def prepare(
     raw_rejected_files: pl.DataFrame,
     cleaning_rules: CleaningRules,
     language_detection: LanguageDetection,
+    warehouse: Warehouse,
 ):
-    """Deduplicate, clean (config/cleaning_rules.toml) and detect the language of each document."""
+    """Deduplicate, clean (config/cleaning_rules.toml) and detect the language of each document.
+
+    Documents prepared by an earlier run with the same rules and settings are reused, not redone."""
     started = time.perf_counter()
-    documents, log, links, rejections = prepare_documents(
-        raw_documents, cleaning_rules.load(), language_detection.detector()
+    previous = _previous_preparation(warehouse)
+    prepared = prepare_documents(
+        raw_documents,
+        cleaning_rules.load(),
+        language_detection.detector(),
+        fingerprint=fingerprint(cleaning_rules.fingerprint(), language_detection.fingerprint()),
+        previous=previous,
     )
     elapsed = time.perf_counter() - started
+    documents = prepared.documents
     languages = dict(sorted(Counter(documents.get_column("language").to_list()).items()))
     yield dg.Output(
         documents.select([column.name for column in catalog.PREP_CLEANED_DOCUMENTS.columns]),
         "cleaned_documents",
         metadata={
             "documents_per_language": languages,
-            "documents_per_second": round(documents.height / elapsed, 1) if elapsed else None,
+            "documents_cleaned_and_detected": prepared.n_processed,
+            "documents_reused": prepared.n_reused,
+            "documents_no_longer_in_source": documents.filter(~pl.col("present_in_source")).height,
+            "seconds": round(elapsed, 2),
         },
     )
+    log = prepared.cleaning_log
     yield dg.Output(
         log,
         "cleaning_log",
         metadata={"rules_fired": dict(sorted(Counter(log.get_column("rule_id").to_list()).items()))},
     )
-    yield dg.Output(links, "document_links")
-    all_rejections = pl.concat([raw_rejected_files.cast(REJECTION_SCHEMA), rejections]).sort("source_path")
+    yield dg.Output(prepared.links, "document_links")
+    all_rejections = pl.concat([raw_rejected_files.cast(REJECTION_SCHEMA), prepared.rejections]).sort("source_path")
     yield dg.Output(all_rejections, "rejected_documents")
+
+
+def _previous_preparation(warehouse: Warehouse) -> Prepared | None:
+    tables = [
+        warehouse.read_previous(t)
+        for t in (catalog.PREP_CLEANED_DOCUMENTS, catalog.CLEANING_LOG, catalog.DOCUMENT_LINKS)
+    ]
+    if any(table is None for table in tables):
+        return None
+    documents, log, links = tables
+    return Prepared(
+        documents=documents, cleaning_log=log, links=links, rejections=pl.DataFrame(), n_processed=0, n_reused=0
+    )
 
 
 def language_pipelines(languages: list[str], models: NlpModels) -> dict[str, LanguagePipeline]:
@@ -154,9 +189,10 @@ def analyse(
         "pipelines": {language: pipeline.name for language, pipeline in pipelines.items()},
         "documents_per_language": dict(sorted(Counter(analysis.documents.get_column("language").to_list()).items())),
     }
-    yield dg.Output(
-        analysis.documents.select([c.name for c in catalog.DOCUMENTS.columns]), "documents", metadata=throughput
+    documents = analysis.documents.with_columns(
+        pl.lit(nlp_models.fingerprint(sentiment_scorers.backends)).alias("analysis_fingerprint")
     )
+    yield dg.Output(documents.select([c.name for c in catalog.DOCUMENTS.columns]), "documents", metadata=throughput)
     yield dg.Output(analysis.sentences, "sentences")
     yield dg.Output(analysis.mentions.select([c.name for c in catalog.ENTITY_MENTIONS.columns]), "entity_mentions")
     yield dg.Output(

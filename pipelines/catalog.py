@@ -84,6 +84,8 @@ PREP_CLEANED_DOCUMENTS = Table(
         ("credits", "varchar", "translator or author credit lines, moved out of the text"),
         ("embeds", "varchar[]", "embedded posts (tweets) and link lines moved out of the text"),
         ("related", "varchar[]", "trailing 'read more' items moved out of the text"),
+        ("present_in_source", "boolean", "false when the document's file has since left the source folder"),
+        ("prepare_fingerprint", "varchar", "hash of the cleaning rules and settings that prepared this row"),
     ),
 )
 DOCUMENTS = Table(
@@ -104,6 +106,7 @@ DOCUMENTS = Table(
             ("sentiment_missing_reason", "varchar", "why tone and sentiment are null, when they are"),
             ("nlp_pipeline", "varchar", "the spaCy pipeline that found sentences and entities"),
             ("entities_missing_reason", "varchar", "why the document has no entity extraction, when it has none"),
+            ("analysis_fingerprint", "varchar", "hash of the models, watchlist and scorers that analysed this row"),
         ),
     ),
 )

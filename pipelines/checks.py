@@ -46,7 +46,8 @@ def every_input_file_is_accounted_for(warehouse: Warehouse) -> dg.AssetCheckResu
         warehouse, "select (select count(*) from raw.documents) + (select count(*) from raw.rejected_files)"
     )
     outcomes = _count(
-        warehouse, "select (select count(*) from core.documents) + (select count(*) from core.rejected_documents)"
+        warehouse,
+        "select (select count(*) from core.documents where present_in_source) + (select count(*) from core.rejected_documents)",
     )
     return dg.AssetCheckResult(
         passed=input_files == outcomes,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import hashlib
 import os
 import shutil
 import time
@@ -21,11 +22,15 @@ import spacy
 from pydantic import Field
 from spacy.language import Language
 
-from pipelines.catalog import TABLES
+from pipelines.catalog import TABLES, Table
 from transforms.cleaning import CleaningRule, parse_rules
 from transforms.entities import LINE_BREAKS, WatchlistEntry, add_watchlist_ruler, parse_watchlist
 from transforms.language import LanguageDetector
 from transforms.sentiment import SentimentScorer, build_scorers
+
+# Bump when a change of code changes the output of a stage, so that reruns recompute it.
+CLEANING_VERSION = "cleaning-1"
+ANALYSIS_VERSION = "analysis-1"
 
 # spaCy components the pipeline never uses; NER and senter carry their own embeddings.
 UNUSED_COMPONENTS = ("tok2vec", "tagger", "morphologizer", "parser", "attribute_ruler", "lemmatizer")
@@ -49,6 +54,14 @@ def quote_identifier(name: str) -> str:
 def quote_literal(text: str) -> str:
     """For COMMENT ON, which takes no parameters; only ever used with the catalogue's own text."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def fingerprint(*parts: object) -> str:
+    """A short stable hash of the settings a stage's output depends on."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(repr(part).encode("utf-8") + b"\x1f")
+    return digest.hexdigest()[:16]
 
 
 def parse_mapping(text: str) -> dict[str, str]:
@@ -94,6 +107,26 @@ class Warehouse(dg.ConfigurableResource):
             yield connection
         finally:
             connection.close()
+
+    def read_previous(self, table: Table) -> pl.DataFrame | None:
+        """The table as the last run left it in the working database, for incremental reuse.
+
+        None when there is none yet, or when its columns are not the catalogue's (an older
+        version of the pipeline wrote it): then everything is computed afresh.
+        """
+        if not self.work_path.exists():
+            return None
+        with self.connect(read_only=True) as connection:
+            found = connection.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+                "order by ordinal_position",
+                [table.schema, table.name],
+            ).fetchall()
+            if [name for (name,) in found] != [column.name for column in table.columns]:
+                return None
+            return connection.execute(
+                f"select * from {quote_identifier(table.schema)}.{quote_identifier(table.name)}"
+            ).pl()
 
     def publish(self) -> Path:
         """Copy the working database beside the published file, then rename it over atomically.
@@ -189,6 +222,9 @@ class CleaningRules(dg.ConfigurableResource):
     def load(self) -> tuple[CleaningRule, ...]:
         return parse_rules(Path(self.path).read_text(encoding="utf-8"))
 
+    def fingerprint(self) -> str:
+        return fingerprint(CLEANING_VERSION, Path(self.path).read_text(encoding="utf-8"))
+
 
 class LanguageDetection(dg.ConfigurableResource):
     """Seeded langdetect settings."""
@@ -196,6 +232,9 @@ class LanguageDetection(dg.ConfigurableResource):
     seed: int = 0
     max_chars: int = Field(default=2000, description="characters of each text langdetect reads")
     min_confidence: float = Field(default=0.70, description="below this probability the language is 'und'")
+
+    def fingerprint(self) -> str:
+        return fingerprint(self.seed, self.max_chars, self.min_confidence)
 
     def detector(self) -> LanguageDetector:
         return LanguageDetector(seed=self.seed, max_chars=self.max_chars, min_confidence=self.min_confidence)
@@ -228,6 +267,15 @@ class NlpModels(dg.ConfigurableResource):
     @property
     def registry(self) -> dict[str, str]:
         return parse_mapping(self.models)
+
+    def fingerprint(self, sentiment_backends: str) -> str:
+        return fingerprint(
+            ANALYSIS_VERSION,
+            spacy.__version__,
+            sorted(self.registry.items()),
+            Path(self.watchlist_path).read_text(encoding="utf-8"),
+            sentiment_backends,
+        )
 
     def watchlist(self) -> tuple[WatchlistEntry, ...]:
         return parse_watchlist(Path(self.watchlist_path).read_text(encoding="utf-8"))

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
-from transforms.cleaning import CleaningRule, clean_documents
+from transforms.cleaning import CLEAN_DOCUMENT_SCHEMA, CleaningRule, clean_documents
 from transforms.ingest import REJECTION_SCHEMA
 from transforms.language import LanguageDetector, detect_languages
+
+PREPARED_SCHEMA = {
+    "doc_id": pl.String,
+    "source_path": pl.String,
+    **{name: dtype for name, dtype in CLEAN_DOCUMENT_SCHEMA.items() if name != "doc_id"},
+    "language": pl.String,
+    "language_confidence": pl.Float64,
+    "present_in_source": pl.Boolean,
+    "prepare_fingerprint": pl.String,
+}
 
 
 def split_duplicates(raw_documents: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -24,31 +36,75 @@ def split_duplicates(raw_documents: pl.DataFrame) -> tuple[pl.DataFrame, pl.Data
     return first, rejections.cast(REJECTION_SCHEMA)
 
 
-def prepare_documents(
-    raw_documents: pl.DataFrame, rules: tuple[CleaningRule, ...], detector: LanguageDetector
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Deduplicate, clean and detect the language of raw documents.
+@dataclass(frozen=True)
+class Prepared:
+    """The result of preparing one batch of raw documents."""
 
-    Returns `(documents, cleaning_log, links, rejections)`: one row per distinct document with text
-    left after cleaning; rejections for duplicates and for documents cleaning left empty.
+    documents: pl.DataFrame  # one row per document, current and previously seen
+    cleaning_log: pl.DataFrame
+    links: pl.DataFrame
+    rejections: pl.DataFrame
+    n_processed: int  # documents cleaned and language-detected in this run
+    n_reused: int  # documents taken over unchanged from the previous run
+
+
+def prepare_documents(
+    raw_documents: pl.DataFrame,
+    rules: tuple[CleaningRule, ...],
+    detector: LanguageDetector,
+    *,
+    fingerprint: str = "",
+    previous: Prepared | None = None,
+) -> Prepared:
+    """Deduplicate, clean and detect the language of raw documents, reusing earlier work.
+
+    A document whose bytes (`doc_id`) were prepared before with the same rules and settings
+    (`fingerprint`) is taken from `previous` instead of being cleaned and detected again. Documents
+    of `previous` whose file has gone stay, with `present_in_source` false. Rejections cover
+    duplicates and documents cleaning leaves empty.
     """
     unique, duplicates = split_duplicates(raw_documents)
-    cleaned, log, links = clean_documents(unique, rules)
-    empty = cleaned.filter(pl.col("text").str.strip_chars() == "").get_column("doc_id")
-    cleaned = cleaned.filter(~pl.col("doc_id").is_in(empty.implode()))
-    documents = detect_languages(
-        unique.select("doc_id", "source_path").join(cleaned, on="doc_id", how="inner"), detector
-    ).sort("doc_id")
-    no_text = unique.filter(pl.col("doc_id").is_in(empty.implode())).select(
+    current_ids = unique.get_column("doc_id").implode()
+    earlier = previous.documents if previous is not None else pl.DataFrame(schema=PREPARED_SCHEMA)
+    reusable = earlier.filter(pl.col("prepare_fingerprint") == fingerprint, pl.col("doc_id").is_in(current_ids))
+    reused_ids = reusable.get_column("doc_id").implode()
+    fresh = unique.filter(~pl.col("doc_id").is_in(reused_ids))
+
+    cleaned, log, links = clean_documents(fresh, rules)
+    empty = cleaned.filter(pl.col("text").str.strip_chars() == "").get_column("doc_id").implode()
+    cleaned = cleaned.filter(~pl.col("doc_id").is_in(empty))
+    detected = detect_languages(fresh.select("doc_id", "source_path").join(cleaned, on="doc_id", how="inner"), detector)
+    paths = unique.select("doc_id", "source_path")
+    current = pl.concat(
+        [
+            detected.with_columns(pl.lit(fingerprint).alias("prepare_fingerprint")),
+            reusable.drop("source_path").join(paths, on="doc_id"),
+        ],
+        how="diagonal",
+    ).with_columns(pl.lit(True).alias("present_in_source"))
+    gone = earlier.filter(~pl.col("doc_id").is_in(current_ids)).with_columns(pl.lit(False).alias("present_in_source"))
+    documents = (
+        pl.concat([current, gone], how="diagonal").select(list(PREPARED_SCHEMA)).cast(PREPARED_SCHEMA).sort("doc_id")
+    )
+
+    no_text = unique.filter(pl.col("doc_id").is_in(empty)).select(
         "source_path",
         pl.lit("no_text").alias("reason"),
         pl.lit("no text is left once whitespace and boilerplate are removed").alias("detail"),
     )
-    rejections = pl.concat([duplicates, no_text.cast(REJECTION_SCHEMA)]).sort("source_path")
     kept = documents.get_column("doc_id").implode()
-    return (
-        documents,
-        log.filter(pl.col("doc_id").is_in(kept)),
-        links.filter(pl.col("doc_id").is_in(kept)),
-        rejections,
+    carried = pl.concat([reusable.get_column("doc_id"), gone.get_column("doc_id")]).implode()
+    earlier_log = previous.cleaning_log if previous is not None else log.clear()
+    earlier_links = previous.links if previous is not None else links.clear()
+    return Prepared(
+        documents=documents,
+        cleaning_log=pl.concat(
+            [log.filter(pl.col("doc_id").is_in(kept)), earlier_log.filter(pl.col("doc_id").is_in(carried))]
+        ).sort("doc_id", "rule_id"),
+        links=pl.concat(
+            [links.filter(pl.col("doc_id").is_in(kept)), earlier_links.filter(pl.col("doc_id").is_in(carried))]
+        ).sort("doc_id", "url"),
+        rejections=pl.concat([duplicates, no_text.cast(REJECTION_SCHEMA)]).sort("source_path"),
+        n_processed=fresh.height,
+        n_reused=reusable.height,
     )
