@@ -32,7 +32,7 @@ $(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
 	cp config/dagster.yaml $@
 
 run: setup
-	$(BIN)/python -m pipelines.run
+	$(BIN)/python -m pipelines
 
 test: setup browser
 	$(BIN)/python -m pytest

@@ -25,3 +25,21 @@ def read_news_bench(limit: int | None = None) -> Iterator[dict]:
 def read_jsonl(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
+
+
+def write_articles(records: list[dict], folder: Path) -> int:
+    """Write each record's text to `<folder>/<language>/<id>.txt`; return the number of words."""
+    words = 0
+    for record in records:
+        path = folder / record["language"] / f"{record['id']}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(record["text"], encoding="utf-8")
+        words += len(record["text"].split())
+    return words
+
+
+def spread_sample(n: int) -> list[dict]:
+    """`n` articles taken at even steps through news_bench (every language and source appears)."""
+    records = list(read_news_bench())
+    step = max(1, len(records) // n)
+    return records[::step][:n]

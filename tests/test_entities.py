@@ -5,7 +5,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.resources import load_pipeline
+from pipelines.workers import load_pipeline
 from transforms.entities import (
     RAW_MENTION_SCHEMA,
     WatchlistEntry,

@@ -144,7 +144,7 @@ def _start_run(source: Path, warehouse: Path, home: Path) -> subprocess.Popen:
     home.mkdir(parents=True, exist_ok=True)
     log = open(home / f"run-{time.monotonic_ns()}.log", "w")  # noqa: SIM115 (kept open by the child)
     return subprocess.Popen(
-        [sys.executable, "-m", "pipelines.run"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "pipelines"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
 
 

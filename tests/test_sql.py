@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -36,3 +37,15 @@ def test_dbt_docs_generate_works_offline(seed_warehouse, tmp_path):
     catalog = json.loads((target / "catalog.json").read_text())
     assert "model.news_warehouse.entity_overview" in catalog["nodes"]
     assert (target / "index.html").exists()
+
+
+def test_dbt_unit_tests_pass(seed_warehouse, tmp_path):
+    """The SQL logic on fixtures (sql/models/marts/_marts_unit_tests.yml); pipeline runs skip them."""
+    database = tmp_path / "news.duckdb"
+    shutil.copy(work_database_path(seed_warehouse), database)
+    completed = _run(
+        [str(BIN / "dbt"), "test", "--select", "test_type:unit", "--profiles-dir", ".", "--target-path", str(tmp_path)],
+        {"NEWS_WORK_DATABASE": str(database)},
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "PASS=3" in completed.stdout, completed.stdout

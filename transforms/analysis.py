@@ -1,20 +1,33 @@
-"""NLP over cleaned documents: sentences, entities, sentiment and tone, in one pass per language."""
+"""NLP over cleaned documents: sentences, entities, sentiment and tone.
+
+The work is split in two so that it can run in batches, in worker processes, and be reused from
+an earlier run: `analyse_texts` does everything that depends on one document alone (spaCy,
+sentence sentiment, tone), `assemble_analysis` what depends on all of them (canonical entities).
+"""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import polars as pl
 from spacy.language import Language
 
 from transforms.entities import (
+    LABEL_MAP,
     RAW_MENTION_SCHEMA,
     SENTENCE_SCHEMA,
     WatchlistEntry,
     canonicalise_entities,
     extract_mentions,
 )
-from transforms.sentiment import SentimentScorer, document_tone, score_sentences, weighted_document_sentiment
+from transforms.sentiment import (
+    TONE_SCHEMA,
+    SentimentScorer,
+    document_tone,
+    score_sentences,
+    weighted_document_sentiment,
+)
 
 
 @dataclass(frozen=True)
@@ -34,9 +47,33 @@ class Analysis:
     entities: pl.DataFrame
 
 
+# Per-document results of the NLP pass (joined onto core.documents).
+DOCUMENT_ANALYSIS_SCHEMA = {
+    **TONE_SCHEMA,
+    "nlp_pipeline": pl.String,
+    "entities_missing_reason": pl.String,
+}
+SCORED_SENTENCE_SCHEMA = {**SENTENCE_SCHEMA, "sentiment": pl.Float64}
+FIELD_MENTION_SCHEMA = {**RAW_MENTION_SCHEMA, "field": pl.String}
+
 # Metadata that cleaning moves out of the text but that names people and organisations
 # (translators, original publications); their mentions carry offsets into that column.
 METADATA_FIELDS_WITH_ENTITIES = ("credits", "source_note")
+_FIELD_ORDER = {"text": 0, "credits": 1, "source_note": 2}
+
+# The inputs of the analysis of one document: when all are equal, so is its analysis.
+ANALYSIS_INPUTS = ("doc_id", "language", "text", *METADATA_FIELDS_WITH_ENTITIES)
+
+
+@dataclass(frozen=True)
+class TextAnalysis:
+    """What the NLP pass found in a batch of documents, before entities are made canonical."""
+
+    documents: pl.DataFrame  # DOCUMENT_ANALYSIS_SCHEMA
+    sentences: pl.DataFrame  # SCORED_SENTENCE_SCHEMA
+    mentions: pl.DataFrame  # FIELD_MENTION_SCHEMA, labels as the pipeline gave them
+    nlp_seconds: float = 0.0
+    sentiment_seconds: float = 0.0
 
 
 def _metadata_mentions(nlp: Language, documents: pl.DataFrame, batch_size: int) -> list[pl.DataFrame]:
@@ -53,22 +90,23 @@ def _metadata_mentions(nlp: Language, documents: pl.DataFrame, batch_size: int) 
     return frames
 
 
-def analyse_documents(
+def analyse_texts(
     documents: pl.DataFrame,
     pipelines: dict[str, LanguagePipeline],
     scorers: dict[str, SentimentScorer],
-    watchlist: tuple[WatchlistEntry, ...],
     *,
     batch_size: int = 16,
     n_process: int = 1,
-) -> Analysis:
-    """Analyse documents (`doc_id`, `language`, `text`, …) with the pipeline of their language.
+) -> TextAnalysis:
+    """Sentences, raw entity mentions, sentence sentiment and tone of each document.
 
-    Every language in `documents` must have an entry in `pipelines` (a fallback without NER is
-    fine); documents whose pipeline has no NER get an `entities_missing_reason`.
+    `documents` has `doc_id`, `language`, `text`, `credits` and `source_note`; every language in
+    it needs an entry in `pipelines` (a fallback without NER is fine). Documents whose pipeline
+    has no NER get an `entities_missing_reason`.
     """
+    started = time.perf_counter()
     sentence_frames = [pl.DataFrame(schema=SENTENCE_SCHEMA)]
-    mention_frames = [pl.DataFrame(schema={**RAW_MENTION_SCHEMA, "field": pl.String})]
+    mention_frames = [pl.DataFrame(schema=FIELD_MENTION_SCHEMA)]
     for language in sorted(documents.get_column("language").unique().to_list()):
         subset = documents.filter(pl.col("language") == language).sort("doc_id")
         sentences, mentions = extract_mentions(
@@ -81,16 +119,16 @@ def analyse_documents(
         if pipelines[language].has_ner:
             mention_frames.append(mentions.with_columns(pl.lit("text").alias("field")))
             mention_frames.extend(_metadata_mentions(pipelines[language].nlp, subset, batch_size))
+    nlp_done = time.perf_counter()
+
     texts = dict(documents.select("doc_id", "text").iter_rows())
     languages = dict(documents.select("doc_id", "language").iter_rows())
     sentences = score_sentences(pl.concat(sentence_frames).sort("doc_id", "sentence_index"), texts, languages, scorers)
-    mentions, entities = canonicalise_entities(pl.concat(mention_frames), watchlist)
     pipeline_names = {language: pipeline.name for language, pipeline in pipelines.items()}
     with_ner = [language for language, pipeline in pipelines.items() if pipeline.has_ner]
-    enriched = (
-        documents.join(document_tone(documents, scorers), on="doc_id", how="left")
-        .join(weighted_document_sentiment(sentences), on="doc_id", how="left")
-        .join(sentences.group_by("doc_id").agg(pl.len().cast(pl.Int64).alias("n_sentences")), on="doc_id", how="left")
+    per_document = (
+        documents.select("doc_id", "language")
+        .join(document_tone(documents, scorers), on="doc_id", how="left")
         .with_columns(
             pl.col("language").replace_strict(pipeline_names, default=None).alias("nlp_pipeline"),
             pl.when(pl.col("language").is_in(with_ner))
@@ -98,6 +136,72 @@ def analyse_documents(
             .otherwise(pl.format("no spaCy NER pipeline for language '{}'", "language"))
             .alias("entities_missing_reason"),
         )
+        .select(list(DOCUMENT_ANALYSIS_SCHEMA))
+        .cast(DOCUMENT_ANALYSIS_SCHEMA)
+    )
+    return TextAnalysis(
+        documents=per_document,
+        sentences=sentences.select(list(SCORED_SENTENCE_SCHEMA)),
+        mentions=pl.concat(mention_frames, how="diagonal").select(list(FIELD_MENTION_SCHEMA)),
+        nlp_seconds=nlp_done - started,
+        sentiment_seconds=time.perf_counter() - nlp_done,
+    )
+
+
+def reusable_documents(
+    documents: pl.DataFrame, previous_documents: pl.DataFrame | None, fingerprint: str
+) -> pl.DataFrame:
+    """The `doc_id`s whose earlier analysis still holds: same inputs, same models and settings."""
+    if previous_documents is None:
+        return pl.DataFrame(schema={"doc_id": pl.String})
+    earlier = previous_documents.filter(pl.col("analysis_fingerprint") == fingerprint).select(ANALYSIS_INPUTS)
+    matched = documents.select(ANALYSIS_INPUTS).join(earlier, on="doc_id", how="inner", suffix="_before")
+    same = pl.all_horizontal(
+        [pl.col(name).eq_missing(pl.col(f"{name}_before")) for name in ANALYSIS_INPUTS if name != "doc_id"]
+    )
+    return matched.filter(same).select("doc_id").sort("doc_id")
+
+
+def previous_text_analysis(
+    doc_ids: pl.DataFrame, documents: pl.DataFrame, sentences: pl.DataFrame, mentions: pl.DataFrame
+) -> TextAnalysis:
+    """An earlier run's results (core.documents, core.sentences, core.entity_mentions) for `doc_ids`,
+    as `analyse_texts` returned them: mention labels go back to what the pipeline gave."""
+    keep = doc_ids.get_column("doc_id").implode()
+    raw_label = (
+        pl.when(pl.col("watchlist_name").is_not_null())
+        .then(pl.col("model_label"))
+        .otherwise(pl.col("model_label").replace_strict(LABEL_MAP, default=None))
+    )
+    return TextAnalysis(
+        documents=documents.filter(pl.col("doc_id").is_in(keep))
+        .select(list(DOCUMENT_ANALYSIS_SCHEMA))
+        .cast(DOCUMENT_ANALYSIS_SCHEMA),
+        sentences=sentences.filter(pl.col("doc_id").is_in(keep)).select(list(SCORED_SENTENCE_SCHEMA)),
+        mentions=mentions.filter(pl.col("doc_id").is_in(keep))
+        .with_columns(raw_label.alias("label"))
+        .select(list(FIELD_MENTION_SCHEMA))
+        .cast(FIELD_MENTION_SCHEMA),
+    )
+
+
+def assemble_analysis(
+    documents: pl.DataFrame, parts: list[TextAnalysis], watchlist: tuple[WatchlistEntry, ...]
+) -> Analysis:
+    """Put the per-document results of `parts` together and resolve canonical entities over all
+    mentions. The result depends on the documents and results, not on how they were batched."""
+    analysed = pl.concat([pl.DataFrame(schema=DOCUMENT_ANALYSIS_SCHEMA), *(part.documents for part in parts)])
+    sentences = pl.concat([pl.DataFrame(schema=SCORED_SENTENCE_SCHEMA), *(part.sentences for part in parts)]).sort(
+        "doc_id", "sentence_index"
+    )
+    raw_mentions = pl.concat([pl.DataFrame(schema=FIELD_MENTION_SCHEMA), *(part.mentions for part in parts)]).sort(
+        "doc_id", pl.col("field").replace_strict(_FIELD_ORDER, default=len(_FIELD_ORDER)), "start_char", "end_char"
+    )
+    mentions, entities = canonicalise_entities(raw_mentions, watchlist)
+    enriched = (
+        documents.join(analysed, on="doc_id", how="left")
+        .join(weighted_document_sentiment(sentences), on="doc_id", how="left")
+        .join(sentences.group_by("doc_id").agg(pl.len().cast(pl.Int64).alias("n_sentences")), on="doc_id", how="left")
         .sort("doc_id")
     )
     return Analysis(
@@ -106,3 +210,17 @@ def analyse_documents(
         mentions=mentions.sort("doc_id", "field", "start_char", "end_char"),
         entities=entities,
     )
+
+
+def analyse_documents(
+    documents: pl.DataFrame,
+    pipelines: dict[str, LanguagePipeline],
+    scorers: dict[str, SentimentScorer],
+    watchlist: tuple[WatchlistEntry, ...],
+    *,
+    batch_size: int = 16,
+    n_process: int = 1,
+) -> Analysis:
+    """Analyse documents (`doc_id`, `language`, `text`, …) in one go, in this process."""
+    part = analyse_texts(documents, pipelines, scorers, batch_size=batch_size, n_process=n_process)
+    return assemble_analysis(documents, [part], watchlist)

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
-from transforms.cleaning import CLEAN_DOCUMENT_SCHEMA, CleaningRule, clean_documents
+from transforms.cleaning import (
+    CLEAN_DOCUMENT_SCHEMA,
+    CLEANING_LOG_SCHEMA,
+    LINK_SCHEMA,
+    CleaningRule,
+    clean_documents,
+)
 from transforms.ingest import REJECTION_SCHEMA
 from transforms.language import LanguageDetector, detect_languages
 
@@ -36,6 +46,42 @@ def split_duplicates(raw_documents: pl.DataFrame) -> tuple[pl.DataFrame, pl.Data
     return first, rejections.cast(REJECTION_SCHEMA)
 
 
+# Maps a function over batches and returns the results in order: the built-in `map` by default,
+# or a process pool's map (the pipeline passes one in for large inputs).
+BatchMap = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
+
+
+def sequential_map(function: Callable[[Any], Any], batches: list[Any]) -> list[Any]:
+    return [function(batch) for batch in batches]
+
+
+def split_batches(frame: pl.DataFrame, size: int) -> list[pl.DataFrame]:
+    """Consecutive slices of at most `size` rows (none for an empty frame)."""
+    return [frame.slice(offset, size) for offset in range(0, frame.height, size)]
+
+
+@dataclass(frozen=True)
+class CleanedBatch:
+    documents: pl.DataFrame  # cleaned, language-tagged documents with some text left
+    cleaning_log: pl.DataFrame
+    links: pl.DataFrame
+    empty_ids: list[str]  # documents cleaning left without text
+    cleaning_seconds: float
+    language_seconds: float
+
+
+def clean_and_detect(batch: pl.DataFrame, rules: tuple[CleaningRule, ...], detector: LanguageDetector) -> CleanedBatch:
+    """Clean the `raw_text` of a batch of documents, then detect the language of what is left."""
+    started = time.perf_counter()
+    cleaned, log, links = clean_documents(batch, rules)
+    is_empty = pl.col("text").str.strip_chars() == ""
+    empty_ids = cleaned.filter(is_empty).get_column("doc_id").to_list()
+    cleaned = cleaned.filter(~is_empty)
+    cleaned_at = time.perf_counter()
+    detected = detect_languages(batch.select("doc_id", "source_path").join(cleaned, on="doc_id", how="inner"), detector)
+    return CleanedBatch(detected, log, links, empty_ids, cleaned_at - started, time.perf_counter() - cleaned_at)
+
+
 @dataclass(frozen=True)
 class Prepared:
     """The result of preparing one batch of raw documents."""
@@ -46,6 +92,8 @@ class Prepared:
     rejections: pl.DataFrame
     n_processed: int  # documents cleaned and language-detected in this run
     n_reused: int  # documents taken over unchanged from the previous run
+    cleaning_seconds: float = 0.0  # time spent cleaning, summed over batches (and workers)
+    language_seconds: float = 0.0  # time spent detecting languages, summed likewise
 
 
 def prepare_documents(
@@ -55,13 +103,16 @@ def prepare_documents(
     *,
     fingerprint: str = "",
     previous: Prepared | None = None,
+    map_batches: BatchMap = sequential_map,
+    batch_size: int = 64,
 ) -> Prepared:
     """Deduplicate, clean and detect the language of raw documents, reusing earlier work.
 
     A document whose bytes (`doc_id`) were prepared before with the same rules and settings
     (`fingerprint`) is taken from `previous` instead of being cleaned and detected again. Documents
     of `previous` whose file has gone stay, with `present_in_source` false. Rejections cover
-    duplicates and documents cleaning leaves empty.
+    duplicates and documents cleaning leaves empty. Cleaning and detection run on batches of
+    `batch_size` documents through `map_batches`; the result does not depend on either.
     """
     unique, duplicates = split_duplicates(raw_documents)
     current_ids = unique.get_column("doc_id").implode()
@@ -70,10 +121,21 @@ def prepare_documents(
     reused_ids = reusable.get_column("doc_id").implode()
     fresh = unique.filter(~pl.col("doc_id").is_in(reused_ids))
 
-    cleaned, log, links = clean_documents(fresh, rules)
-    empty = cleaned.filter(pl.col("text").str.strip_chars() == "").get_column("doc_id").implode()
-    cleaned = cleaned.filter(~pl.col("doc_id").is_in(empty))
-    detected = detect_languages(fresh.select("doc_id", "source_path").join(cleaned, on="doc_id", how="inner"), detector)
+    batches = map_batches(
+        functools.partial(clean_and_detect, rules=rules, detector=detector),
+        split_batches(fresh.select("doc_id", "source_path", "raw_text"), batch_size),
+    )
+    detected = _concat(
+        [batch.documents for batch in batches],
+        {
+            name: dtype
+            for name, dtype in PREPARED_SCHEMA.items()
+            if name not in ("present_in_source", "prepare_fingerprint")
+        },
+    )
+    log = _concat([batch.cleaning_log for batch in batches], CLEANING_LOG_SCHEMA)
+    links = _concat([batch.links for batch in batches], LINK_SCHEMA)
+    empty = pl.Series([doc_id for batch in batches for doc_id in batch.empty_ids], dtype=pl.String).implode()
     paths = unique.select("doc_id", "source_path")
     current = pl.concat(
         [
@@ -107,4 +169,12 @@ def prepare_documents(
         rejections=pl.concat([duplicates, no_text.cast(REJECTION_SCHEMA)]).sort("source_path"),
         n_processed=fresh.height,
         n_reused=reusable.height,
+        cleaning_seconds=sum(batch.cleaning_seconds for batch in batches),
+        language_seconds=sum(batch.language_seconds for batch in batches),
     )
+
+
+def _concat(frames: list[pl.DataFrame], schema: dict | None = None) -> pl.DataFrame:
+    if not frames:
+        return pl.DataFrame(schema=schema or {})
+    return pl.concat(frames, how="vertical")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
+import numpy as np
 import polars as pl
 from langdetect import DetectorFactory
+from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY
-from langdetect.lang_detect_exception import LangDetectException
+from langdetect.lang_detect_exception import ErrorCode, LangDetectException
+from langdetect.utils.ngram import NGram
 
 UNDETERMINED = "und"
 _URL = re.compile(r"https?://\S+")
@@ -21,19 +25,22 @@ class LanguageDetector:
     """
 
     def __init__(self, *, seed: int = 0, max_chars: int = 2000, min_confidence: float = 0.70, min_letters: int = 10):
-        self._factory = DetectorFactory()
-        self._factory.load_profile(PROFILES_DIRECTORY)
-        self._factory.set_seed(seed)
+        self._factory = _factory(seed)
+        self.seed = seed
         self.max_chars = max_chars
         self.min_confidence = min_confidence
         self.min_letters = min_letters
+
+    def __reduce__(self):
+        # Sent to worker processes as its settings; the language profiles load once per process.
+        return _rebuild_detector, (self.seed, self.max_chars, self.min_confidence, self.min_letters)
 
     def detect(self, text: str) -> tuple[str, float]:
         """Return `(ISO 639-1 code or 'und', probability of that code)`."""
         sample = _URL.sub(" ", text[: self.max_chars])
         if sum(character.isalpha() for character in sample) < self.min_letters:
             return UNDETERMINED, 0.0
-        detector = self._factory.create()
+        detector = FastDetector(self._factory)
         detector.append(sample)
         try:
             best = detector.get_probabilities()[0]
@@ -44,6 +51,115 @@ class LanguageDetector:
         if probability < self.min_confidence:
             return UNDETERMINED, probability
         return code, probability
+
+
+_normalise_character = functools.lru_cache(maxsize=65536)(NGram.normalize)
+
+
+class FastDetector(Detector):
+    """langdetect's `Detector` with its two hot loops rewritten: n-gram extraction with the
+    character normalisation memoised, and the probability updates on NumPy vectors.
+
+    Every floating-point operation is the one langdetect performs, in the same order, on the same
+    random stream, so the answers (languages and probabilities) are identical bit for bit;
+    tests/test_language.py compares the two.
+    """
+
+    def __init__(self, factory: DetectorFactory):
+        super().__init__(factory)
+        self._vectors, self._words = _caches(id(factory), factory)
+
+    def _extract_ngrams(self) -> list[str]:
+        # langdetect's n-gram buffer starts afresh after every space, so the n-grams of a text
+        # are those of its space-separated words, each computed once per process.
+        normalised = "".join(map(_normalise_character, self.text)).split(" ")
+        last = len(normalised) - 1
+        known, memo = self.word_lang_prob_map, self._words
+        if len(memo) > 200_000:  # bounded: a long run meets ever more rare words
+            memo.clear()
+        result = []
+        for index, word in enumerate(normalised):
+            if word:
+                key = (word, index < last)
+                grams = memo.get(key)
+                if grams is None:
+                    grams = memo[key] = _word_ngrams(word, index < last, known)
+                result.extend(grams)
+        return result
+
+    def _detect_block(self) -> None:
+        self.cleaning_text()
+        ngrams = self._extract_ngrams()
+        if not ngrams:
+            raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+        size = len(self.langlist)
+        langprob = np.zeros(size)
+        self.random.seed(self.seed)
+        for _ in range(self.n_trial):
+            prob = np.array(self._init_probability(), dtype=np.float64)
+            alpha = self.alpha + self.random.gauss(0.0, 1.0) * self.ALPHA_WIDTH
+            weight = alpha / self.BASE_FREQ
+            i = 0
+            while True:
+                prob *= weight + self._vector(self.random.choice(ngrams))
+                if i % 5 == 0:
+                    prob /= sum(prob.tolist())  # the built-in sum: same order of additions
+                    if prob.max() > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
+                        break
+                i += 1
+            langprob += prob / self.n_trial
+        self.langprob = langprob.tolist()
+
+    def _vector(self, gram: str) -> np.ndarray:
+        vector = self._vectors.get(gram)
+        if vector is None:
+            vector = self._vectors[gram] = np.array(self.word_lang_prob_map[gram], dtype=np.float64)
+        return vector
+
+
+def _word_ngrams(word: str, followed_by_space: bool, known: dict) -> tuple[str, ...]:
+    """The n-grams langdetect's `NGram.add_char` loop yields for one word (normalised, no spaces)."""
+    result = []
+    grams, capital = " ", False
+    for character in word + " " if followed_by_space else word:
+        last = grams[-1]
+        if last == " ":
+            grams, capital = " ", False
+        elif len(grams) >= NGram.N_GRAM:
+            grams = grams[1:]
+        grams += character
+        if character.isupper():
+            if last.isupper():
+                capital = True
+        else:
+            capital = False
+        if capital:
+            continue
+        for n in range(1, NGram.N_GRAM + 1):
+            if len(grams) < n:
+                break
+            gram = grams[-n:]
+            if gram != " " and gram in known:
+                result.append(gram)
+    return tuple(result)
+
+
+@functools.lru_cache(maxsize=4)
+def _caches(factory_id: int, factory: DetectorFactory) -> tuple[dict[str, np.ndarray], dict[tuple[str, bool], tuple]]:
+    """Per profile set: n-gram → probability vector, and (word, followed by space) → n-grams."""
+    return {}, {}
+
+
+@functools.lru_cache(maxsize=4)
+def _factory(seed: int) -> DetectorFactory:
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.set_seed(seed)
+    return factory
+
+
+def _rebuild_detector(seed: int, max_chars: int, min_confidence: float, min_letters: int) -> LanguageDetector:
+    return LanguageDetector(seed=seed, max_chars=max_chars, min_confidence=min_confidence, min_letters=min_letters)
 
 
 def detect_languages(documents: pl.DataFrame, detector: LanguageDetector) -> pl.DataFrame:

@@ -8,16 +8,18 @@ from __future__ import annotations
 import html
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display, no GUI toolkit
-import matplotlib.pyplot as plt  # noqa: E402
-import polars as pl  # noqa: E402
-from matplotlib import cm, colors  # noqa: E402
+import polars as pl
 
 
 def render_entity_chart(entity_overview: pl.DataFrame, top: int = 15) -> bytes:
     """Horizontal bars: mentions of the `top` entities, coloured by the mean sentiment around them."""
+    # imported here: matplotlib takes a second and a half to import, and only the report needs it
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display, no GUI toolkit
+    import matplotlib.pyplot as plt
+    from matplotlib import cm, colors
+
     frame = entity_overview.sort(["n_mentions", "entity_name"], descending=[True, False]).head(top).reverse()
     norm = colors.TwoSlopeNorm(vmin=-0.5, vcenter=0.0, vmax=0.5)
     colormap = matplotlib.colormaps["RdYlGn"]
