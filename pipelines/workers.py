@@ -47,10 +47,12 @@ class WorkerMap:
         if self._pool is None:
             for name, value in _SINGLE_THREADED.items():
                 os.environ.setdefault(name, value)
-            # forkserver: workers start from a clean process (no threads or open handles of the
-            # run are inherited), with this module and its imports (spaCy, Polars) preloaded.
+            # forkserver: workers start from a clean process with the modules of the first stage
+            # (cleaning, language detection) preloaded; the NLP stage's workers import spaCy
+            # themselves, in parallel. Never fork the run's process: Polars' and DuckDB's native
+            # thread pools do not survive a fork, and a worker would wait on them forever.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
+            context.set_forkserver_preload(["transforms.documents"])
             self._pool = ProcessPoolExecutor(max_workers=self.max_processes, mp_context=context)
         self.processes_used = self.max_processes
         return list(self._pool.map(function, batches))

@@ -69,7 +69,8 @@ def test_new_changed_and_removed_files_while_an_analyst_reads(tmp_path, monkeypa
 
     assert _metadata(result, "prep/cleaned_documents")["documents_cleaned_and_detected"] == 2
     analysed = _metadata(result, "core/documents")
-    assert (analysed["documents_through_nlp"], analysed["documents_reused"]) == (2, 3)
+    # reused: the three unchanged documents, and the two whose file is gone (kept, not redone)
+    assert (analysed["documents_through_nlp"], analysed["documents_reused"]) == (2, 5)
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         rows = dict(connection.execute("select doc_id, present_in_source from core.documents").fetchall())
         new_paths = dict(

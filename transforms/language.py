@@ -38,7 +38,7 @@ class LanguageDetector:
     def detect(self, text: str) -> tuple[str, float]:
         """Return `(ISO 639-1 code or 'und', probability of that code)`."""
         sample = _URL.sub(" ", text[: self.max_chars])
-        if sum(character.isalpha() for character in sample) < self.min_letters:
+        if not _has_letters(sample, self.min_letters):
             return UNDETERMINED, 0.0
         detector = FastDetector(self._factory)
         detector.append(sample)
@@ -54,6 +54,20 @@ class LanguageDetector:
 
 
 _normalise_character = functools.lru_cache(maxsize=65536)(NGram.normalize)
+_SPACE_RUNS = re.compile(" {2,}")
+_ASCII_A_TO_Z = re.compile("[A-z]")  # 'A' <= ch <= 'z', as langdetect tests it (with [\\]^_`)
+_FROM_U0300 = re.compile("[\u0300-\U0010ffff]")
+
+
+def _has_letters(text: str, minimum: int) -> bool:
+    """Whether `text` has at least `minimum` alphabetic characters (stops as soon as it knows)."""
+    count = 0
+    for character in text:
+        if character.isalpha():
+            count += 1
+            if count >= minimum:
+                return True
+    return minimum <= 0
 
 
 class FastDetector(Detector):
@@ -68,6 +82,22 @@ class FastDetector(Detector):
     def __init__(self, factory: DetectorFactory):
         super().__init__(factory)
         self._vectors, self._words = _caches(id(factory), factory)
+
+    def append(self, text: str) -> None:
+        # Detector.append: the same substitutions, then runs of spaces collapsed (its char loop).
+        text = self.URL_RE.sub(" ", text)
+        text = self.MAIL_RE.sub(" ", text)
+        text = NGram.normalize_vi(text)
+        self.text += _SPACE_RUNS.sub(" ", text[: self.max_text_length])
+
+    def cleaning_text(self) -> None:
+        # Detector.cleaning_text, counted by regular expressions. (Its test against the name
+        # 'Latin Extended Additional' compares a block number with a string, so never excludes
+        # that block: every character from U+0300 counts as non-Latin, here too.)
+        latin = len(_ASCII_A_TO_Z.findall(self.text))
+        non_latin = len(_FROM_U0300.findall(self.text))
+        if latin * 2 < non_latin:
+            self.text = _ASCII_A_TO_Z.sub("", self.text)
 
     def _extract_ngrams(self) -> list[str]:
         # langdetect's n-gram buffer starts afresh after every space, so the n-grams of a text
