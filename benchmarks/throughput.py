@@ -294,9 +294,12 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="keep and reuse benchmarks/.work/<N>/")
     parser.add_argument("--workers", type=int, default=None, help="NEWS_WORKERS for the runs (default: one per core)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    parser.add_argument(
+        "--no-reruns", action="store_true", help="only the first run and the bare limit (e.g. the whole corpus)"
+    )
     arguments = parser.parse_args()
 
-    n_new = max(1, math.ceil(arguments.docs / 100))
+    n_new = 0 if arguments.no_reruns else max(1, math.ceil(arguments.docs / 100))
     records = list(read_news_bench(arguments.docs + n_new))
     if len(records) < arguments.docs + n_new:
         print(f"news_bench has {len(records)} articles; using the last {n_new} as the new ones", file=sys.stderr)
@@ -332,9 +335,10 @@ def main() -> int:
                 record_path.write_text(json.dumps(asdict(first)))
         runs.append(first)
         bare_seconds, bare_words = bare_nlp(work / "warehouse" / "news.duckdb", first.worker_processes)
-        runs.append(run_pipeline(work, "unchanged rerun", arguments.workers))
-        write_articles(records[n_first : n_first + n_new], work / "source" / "new")
-        runs.append(run_pipeline(work, f"rerun +{n_new} new", arguments.workers))
+        if not arguments.no_reruns:
+            runs.append(run_pipeline(work, "unchanged rerun", arguments.workers))
+            write_articles(records[n_first : n_first + n_new], work / "source" / "new")
+            runs.append(run_pipeline(work, f"rerun +{n_new} new", arguments.workers))
         machine = (
             f"{platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
             f"{psutil.virtual_memory().total / 2**30:.0f} GB, Python {platform.python_version()}"

@@ -20,6 +20,7 @@ import html
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import ftfy
@@ -143,9 +144,13 @@ def repair_text(text: str) -> tuple[str, list[tuple[str, int, str]]]:
     """Apply the generic repairs; return the text and one log row per repair that changed it."""
     log: list[tuple[str, int, str]] = []
 
-    def step(rule_id: str, before: str, after: str, n: int, example: str) -> str:
+    def step(
+        rule_id: str, before: str, after: str, n: int | Callable[[], int], example: str | Callable[[], str]
+    ) -> str:
+        # n and example may be functions: they are worked out only when the repair changed something
         if after != before:
-            log.append((rule_id, max(n, 1), _example(example)))
+            count = n() if callable(n) else n
+            log.append((rule_id, max(count, 1), _example(example() if callable(example) else example)))
         return after
 
     text = step("generic.line_endings", text, *_LINE_BREAKS.subn("\n", text), "CR/CRLF → LF")
@@ -161,19 +166,19 @@ def repair_text(text: str) -> tuple[str, list[tuple[str, int, str]]]:
         "generic.mojibake",
         text,
         mojibake_fixed,
-        _n_changed_words(text, mojibake_fixed),
-        _first_change(text, mojibake_fixed),
+        lambda: _n_changed_words(text, mojibake_fixed),
+        lambda: _first_change(text, mojibake_fixed),
     )
     fixed, n = _fix_html_entities(text)
-    text = step("generic.html_entities", text, fixed, n, _first_change(text, fixed))
+    text = step("generic.html_entities", text, fixed, n, lambda: _first_change(text, fixed))
     fixed, n = _INVISIBLE.subn("", text)
     text = step("generic.invisible_characters", text, fixed, n, "zero-width/control characters removed")
     fixed = unicodedata.normalize("NFC", text)
-    text = step("generic.unicode_nfc", text, fixed, _n_changed_words(text, fixed), "Unicode NFC")
+    text = step("generic.unicode_nfc", text, fixed, lambda: _n_changed_words(text, fixed), "Unicode NFC")
     fixed, n = _TYPOGRAPHIC_APOSTROPHE.subn("'", text)
     text = step("generic.apostrophes", text, fixed, n, "’ → ' between letters")
     fixed, n = _fix_guillemets(text)
-    text = step("generic.guillemets", text, fixed, n, _first_change(text, fixed))
+    text = step("generic.guillemets", text, fixed, n, lambda: _first_change(text, fixed))
     return text, log
 
 

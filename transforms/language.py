@@ -55,6 +55,7 @@ class LanguageDetector:
 
 _normalise_character = functools.lru_cache(maxsize=65536)(NGram.normalize)
 _SPACE_RUNS = re.compile(" {2,}")
+_CHECK_EVERY = 5  # Detector._detect_block tests convergence when i % 5 == 0
 _ASCII_A_TO_Z = re.compile("[A-z]")  # 'A' <= ch <= 'z', as langdetect tests it (with [\\]^_`)
 _FROM_U0300 = re.compile("[\u0300-\U0010ffff]")
 
@@ -124,19 +125,29 @@ class FastDetector(Detector):
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
         size = len(self.langlist)
         langprob = np.zeros(size)
+        # random.choice(seq) is seq[random._randbelow(len(seq))]: the same draws, one call less
+        randbelow, vector, n_grams = self.random._randbelow, self._vector, len(ngrams)
+        rows = np.empty((_CHECK_EVERY + 1, size))
         self.random.seed(self.seed)
         for _ in range(self.n_trial):
             prob = np.array(self._init_probability(), dtype=np.float64)
             alpha = self.alpha + self.random.gauss(0.0, 1.0) * self.ALPHA_WIDTH
             weight = alpha / self.BASE_FREQ
+            prob *= weight + vector(ngrams[randbelow(n_grams)])
             i = 0
-            while True:
-                prob *= weight + self._vector(self.random.choice(ngrams))
-                if i % 5 == 0:
-                    prob /= sum(prob.tolist())  # the built-in sum: same order of additions
-                    if prob.max() > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
-                        break
-                i += 1
+            while True:  # convergence is checked after update 0, then after every fifth
+                prob /= sum(prob.tolist())  # the built-in sum: same order of additions
+                if prob.max() > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
+                    break
+                # the next five updates at once: prob * (w + v1) * (w + v2) …, multiplied in
+                # that order (accumulate is sequential), so each element rounds as in the loop
+                rows[0] = prob
+                for row in range(1, _CHECK_EVERY + 1):
+                    rows[row] = vector(ngrams[randbelow(n_grams)])
+                rows[1:] += weight
+                np.multiply.accumulate(rows, axis=0, out=rows)
+                prob = rows[_CHECK_EVERY].copy()
+                i += _CHECK_EVERY
             langprob += prob / self.n_trial
         self.langprob = langprob.tolist()
 
