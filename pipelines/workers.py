@@ -20,7 +20,7 @@ import polars as pl
 import spacy
 from spacy.language import Language
 
-from transforms.analysis import LanguagePipeline, TextAnalysis, analyse_texts
+from transforms.analysis import LanguagePipeline, TextAnalysis, analyse_texts_or_record_failures
 from transforms.documents import sequential_map
 from transforms.entities import LINE_BREAKS, WatchlistEntry, add_watchlist_ruler
 from transforms.sentiment import SentimentScorer, build_scorers
@@ -118,7 +118,7 @@ def sentiment_scorers(backends: tuple[tuple[str, str], ...]) -> dict[str, Sentim
 def analyse_batch(batch: pl.DataFrame, settings: NlpSettings) -> TextAnalysis:
     """Analyse one batch of documents with the pipelines of their languages (run in a worker)."""
     languages = sorted(batch.get_column("language").unique().to_list())
-    return analyse_texts(
+    return analyse_texts_or_record_failures(
         batch,
         language_pipelines(languages, settings),
         sentiment_scorers(settings.sentiment_backends),

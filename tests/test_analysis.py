@@ -85,3 +85,35 @@ def test_an_earlier_runs_rows_stand_in_for_the_nlp(documents):
     _assert_same(
         assemble_analysis(changed, parts, WATCHLIST), assemble_analysis(changed, [_analyse(changed)], WATCHLIST)
     )
+
+
+def test_a_document_the_nlp_fails_on_is_recorded_and_the_others_go_on(documents):
+    import spacy
+    from spacy.language import Language
+
+    from transforms.analysis import LanguagePipeline, analyse_texts_or_record_failures
+
+    @Language.component("test_fails_on_marker")
+    def fails_on_marker(doc):
+        if "KABOOM" in doc.text:
+            raise ValueError("this text breaks the model")
+        return doc
+
+    nlp = spacy.blank("fr")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("test_fails_on_marker")
+    frame = documents.filter(pl.col("language") == "fr").with_columns(
+        pl.when(pl.col("doc_id") == "d1").then(pl.lit("Un texte KABOOM.")).otherwise(pl.col("text")).alias("text")
+    )
+    scorers = sentiment_scorers(SETTINGS.sentiment_backends)
+
+    result = analyse_texts_or_record_failures(frame, {"fr": LanguagePipeline("blank:fr", nlp, has_ner=False)}, scorers)
+
+    failed = result.documents.filter(pl.col("doc_id") == "d1").row(0, named=True)
+    assert failed["entities_missing_reason"].startswith("analysis failed: ValueError: this text breaks the model")
+    assert failed["sentiment_missing_reason"] == failed["entities_missing_reason"] and failed["n_words"] == 3
+    assert set(result.sentences.get_column("doc_id")) == set(frame.get_column("doc_id")) - {"d1"}
+    stored = assemble_analysis(frame, [result], WATCHLIST).documents.with_columns(
+        pl.lit("fp").alias("analysis_fingerprint")
+    )
+    assert "d1" not in reusable_documents(frame, stored, "fp").get_column("doc_id").to_list(), "tried again next run"

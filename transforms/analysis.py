@@ -148,13 +148,62 @@ def analyse_texts(
     )
 
 
+ANALYSIS_FAILED = "analysis failed"
+
+
+def analyse_texts_or_record_failures(
+    documents: pl.DataFrame,
+    pipelines: dict[str, LanguagePipeline],
+    scorers: dict[str, SentimentScorer],
+    *,
+    batch_size: int = 16,
+) -> TextAnalysis:
+    """`analyse_texts`, except that a document on which it fails does not fail the others.
+
+    When a batch fails, its documents are analysed one by one; a document that fails alone gets
+    no sentences or mentions, and says why in `entities_missing_reason` and
+    `sentiment_missing_reason` (the next run tries it again)."""
+    try:
+        return analyse_texts(documents, pipelines, scorers, batch_size=batch_size)
+    except Exception as error:  # a model or scorer choked on some text; find which
+        if documents.height <= 1:
+            reason = f"{ANALYSIS_FAILED}: {type(error).__name__}: {error}"[:500]
+            per_document = (
+                documents.select("doc_id")
+                .join(document_tone(documents, {}).select("doc_id", "n_words"), on="doc_id", how="left")
+                .with_columns(
+                    pl.lit(reason).alias("sentiment_missing_reason"), pl.lit(reason).alias("entities_missing_reason")
+                )
+            )
+            return TextAnalysis(
+                documents=pl.concat([pl.DataFrame(schema=DOCUMENT_ANALYSIS_SCHEMA), per_document], how="diagonal"),
+                sentences=pl.DataFrame(schema=SCORED_SENTENCE_SCHEMA),
+                mentions=pl.DataFrame(schema=FIELD_MENTION_SCHEMA),
+            )
+        parts = [
+            analyse_texts_or_record_failures(documents.slice(row, 1), pipelines, scorers, batch_size=batch_size)
+            for row in range(documents.height)
+        ]
+        return TextAnalysis(
+            documents=pl.concat([part.documents for part in parts]),
+            sentences=pl.concat([part.sentences for part in parts]),
+            mentions=pl.concat([part.mentions for part in parts]),
+            nlp_seconds=sum(part.nlp_seconds for part in parts),
+            sentiment_seconds=sum(part.sentiment_seconds for part in parts),
+        )
+
+
 def reusable_documents(
     documents: pl.DataFrame, previous_documents: pl.DataFrame | None, fingerprint: str
 ) -> pl.DataFrame:
-    """The `doc_id`s whose earlier analysis still holds: same inputs, same models and settings."""
+    """The `doc_id`s whose earlier analysis still holds: same inputs, same models and settings,
+    and the analysis did not fail."""
     if previous_documents is None:
         return pl.DataFrame(schema={"doc_id": pl.String})
-    earlier = previous_documents.filter(pl.col("analysis_fingerprint") == fingerprint).select(ANALYSIS_INPUTS)
+    earlier = previous_documents.filter(
+        pl.col("analysis_fingerprint") == fingerprint,
+        ~pl.col("entities_missing_reason").fill_null("").str.starts_with(ANALYSIS_FAILED),
+    ).select(ANALYSIS_INPUTS)
     matched = documents.select(ANALYSIS_INPUTS).join(earlier, on="doc_id", how="inner", suffix="_before")
     same = pl.all_horizontal(
         [pl.col(name).eq_missing(pl.col(f"{name}_before")) for name in ANALYSIS_INPUTS if name != "doc_id"]
