@@ -22,10 +22,9 @@ from pipelines.resources import (
     Warehouse,
     Workers,
     fingerprint,
-    parse_mapping,
 )
 from pipelines.sources import read_source_files
-from pipelines.workers import NlpSettings, analyse_batch
+from pipelines.workers import analyse_batch
 from transforms.analysis import ANALYSIS_INPUTS, assemble_analysis, previous_text_analysis, reusable_documents
 from transforms.documents import Prepared, prepare_documents, split_batches
 from transforms.ingest import REJECTION_SCHEMA, build_raw_documents
@@ -174,12 +173,7 @@ def analyse(
     if not parts:
         reused_ids = reused_ids.clear()
     fresh = cleaned_documents.join(reused_ids, on="doc_id", how="anti").sort("language", "doc_id")
-    settings = NlpSettings(
-        models=tuple(sorted(nlp_models.registry.items())),
-        watchlist=nlp_models.watchlist(),
-        sentiment_backends=tuple(sorted(parse_mapping(sentiment_scorers.backends).items())),
-        batch_size=nlp_models.batch_size,
-    )
+    settings = nlp_models.settings(sentiment_scorers)
     nlp_started = time.perf_counter()
     with workers.mapper() as map_batches:
         parts += map_batches(

@@ -7,7 +7,6 @@ read from an environment variable in `definitions.py`.
 from __future__ import annotations
 
 import fcntl
-import functools
 import hashlib
 import os
 import shutil
@@ -21,14 +20,12 @@ import duckdb
 import polars as pl
 import spacy
 from pydantic import Field
-from spacy.language import Language
 
 from pipelines.catalog import TABLES, Table
-from pipelines.workers import WorkerMap, load_pipeline
+from pipelines.workers import NlpSettings, WorkerMap
 from transforms.cleaning import CleaningRule, parse_rules
 from transforms.entities import WatchlistEntry, parse_watchlist
 from transforms.language import LanguageDetector
-from transforms.sentiment import SentimentScorer, build_scorers
 
 # Bump when a change of code changes the output of a stage, so that reruns recompute it.
 CLEANING_VERSION = "cleaning-1"
@@ -316,23 +313,20 @@ class NlpModels(dg.ConfigurableResource):
     def watchlist(self) -> tuple[WatchlistEntry, ...]:
         return parse_watchlist(Path(self.watchlist_path).read_text(encoding="utf-8"))
 
-    def pipeline(self, language: str) -> Language | None:
-        model = self.registry.get(language)
-        return None if model is None else load_pipeline(model, self.watchlist())
+    def settings(self, sentiment: SentimentScorers) -> NlpSettings:
+        """What a worker process needs to build the pipelines and scorers itself."""
+        return NlpSettings(
+            models=tuple(sorted(self.registry.items())),
+            watchlist=self.watchlist(),
+            sentiment_backends=tuple(sorted(parse_mapping(sentiment.backends).items())),
+            batch_size=self.batch_size,
+        )
 
 
 class SentimentScorers(dg.ConfigurableResource):
     """Which sentiment backend scores which language (NEWS_SENTIMENT_BACKENDS)."""
 
     backends: str = Field(default="en=vader_en,fr=vader_fr", description="language=backend pairs")
-
-    def scorers(self) -> dict[str, SentimentScorer]:
-        return _cached_scorers(self.backends)
-
-
-@functools.lru_cache(maxsize=4)
-def _cached_scorers(backends: str) -> dict[str, SentimentScorer]:
-    return build_scorers(parse_mapping(backends))
 
 
 class WarehouseIOManager(dg.ConfigurableIOManager):
