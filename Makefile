@@ -21,7 +21,7 @@ setup: $(VENV)/.synced $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 $(VENV)/.synced: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	$(BIN)/python -m uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/python -m uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	touch $@
 
 $(MANIFEST): $(VENV)/.synced $(SQL_SOURCES)
