@@ -98,6 +98,7 @@ def prepare(
             fingerprint=fingerprint(cleaning_rules.fingerprint(), language_detection.fingerprint()),
             previous=previous,
             map_batches=map_batches,
+            batch_size=workers.documents_per_batch,
         )
     processes = map_batches.processes_used
     elapsed = time.perf_counter() - started
@@ -178,7 +179,7 @@ def analyse(
     with workers.mapper() as map_batches:
         parts += map_batches(
             functools.partial(analyse_batch, settings=settings),
-            split_batches(fresh.select(ANALYSIS_INPUTS), nlp_models.documents_per_batch),
+            split_batches(fresh.select(ANALYSIS_INPUTS), workers.documents_per_batch),
         )
     processes = map_batches.processes_used
     nlp_wall = time.perf_counter() - nlp_started

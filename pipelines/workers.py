@@ -9,8 +9,6 @@ than it saves below a few hundred documents.
 from __future__ import annotations
 
 import functools
-import multiprocessing
-import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ import polars as pl
 import spacy
 from spacy.language import Language
 
+from pipelines import forkserver
 from transforms.analysis import LanguagePipeline, TextAnalysis, analyse_texts_or_record_failures
 from transforms.documents import sequential_map
 from transforms.entities import LINE_BREAKS, WatchlistEntry, add_watchlist_ruler
@@ -27,12 +26,13 @@ from transforms.sentiment import SentimentScorer, build_scorers
 
 # spaCy components the pipeline never uses; NER and senter carry their own embeddings.
 UNUSED_COMPONENTS = ("tok2vec", "tagger", "morphologizer", "parser", "attribute_ruler", "lemmatizer")
-# Each worker is one process on one core: numerical libraries must not start threads of their own.
-_SINGLE_THREADED = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 class WorkerMap:
-    """Maps a function over batches of rows, in worker processes when there are enough rows."""
+    """Maps a function over batches of rows, in worker processes when there are enough rows.
+
+    Enough is `min_documents`, or two batches when the fork server was started early with the
+    models loaded (`python -m pipelines`): a worker then costs a fork, not a model load."""
 
     def __init__(self, processes: int, min_documents: int):
         self.max_processes = processes
@@ -42,19 +42,14 @@ class WorkerMap:
 
     def __call__(self, function: Callable[[Any], Any], batches: list[Any]) -> list[Any]:
         n_documents = sum(len(batch) for batch in batches)
-        if self.max_processes <= 1 or n_documents < self.min_documents:
+        enough = n_documents >= self.min_documents or (forkserver.started_early() and len(batches) > 1)
+        if self.max_processes <= 1 or not enough:
             return sequential_map(function, batches)
         if self._pool is None:
-            for name, value in _SINGLE_THREADED.items():
-                os.environ.setdefault(name, value)
-            # forkserver: workers start from a clean process with the modules of the first stage
-            # (cleaning, language detection) preloaded; the NLP stage's workers import spaCy
-            # themselves, in parallel. Never fork the run's process: Polars' and DuckDB's native
-            # thread pools do not survive a fork, and a worker would wait on them forever.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["transforms.documents"])
-            self._pool = ProcessPoolExecutor(max_workers=self.max_processes, mp_context=context)
-        self.processes_used = self.max_processes
+            # Never fork the run's process: Polars' and DuckDB's native thread pools do not
+            # survive a fork, and a worker would wait on them forever (see pipelines.forkserver).
+            self.processes_used = min(self.max_processes, len(batches))
+            self._pool = ProcessPoolExecutor(max_workers=self.processes_used, mp_context=forkserver.context())
         return list(self._pool.map(function, batches))
 
     def close(self) -> None:

@@ -105,6 +105,7 @@ def test_incremental_and_parallel_runs_equal_a_clean_run(tmp_path, monkeypatch, 
         shutil.copy(path, source / path.name)
     monkeypatch.setenv("NEWS_WORKERS", "2")
     monkeypatch.setenv("NEWS_PARALLEL_MIN_DOCUMENTS", "1")
+    monkeypatch.setenv("NEWS_DOCUMENTS_PER_BATCH", "1")  # three batches: both workers get some
 
     result = run_pipeline(source, warehouse, tmp_path / "dagster_home", monkeypatch)
 

@@ -142,10 +142,22 @@ def _start_run(source: Path, warehouse: Path, home: Path) -> subprocess.Popen:
         "DAGSTER_HOME": str(home),
     }
     home.mkdir(parents=True, exist_ok=True)
-    log = open(home / f"run-{time.monotonic_ns()}.log", "w")  # noqa: SIM115 (kept open by the child)
-    return subprocess.Popen(
+    log_path = home / f"run-{time.monotonic_ns()}.log"
+    log = open(log_path, "w")  # noqa: SIM115 (kept open by the child)
+    run = subprocess.Popen(
         [sys.executable, "-m", "pipelines"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
+    run.log_path = log_path
+    return run
+
+
+def _wait_for_step(run: subprocess.Popen, step: str, timeout: float = 300) -> None:
+    """Return once the run's log says `step` started."""
+    deadline = time.monotonic() + timeout
+    while f'Started execution of step "{step}"' not in run.log_path.read_text(errors="replace"):
+        assert run.poll() is None, f"the run ended before {step} started"
+        assert time.monotonic() < deadline, f"{step} did not start within {timeout} s"
+        time.sleep(0.05)
 
 
 def _digest(path: Path) -> str:
@@ -163,12 +175,14 @@ def test_killed_runs_leave_the_published_warehouse_intact_and_concurrent_runs_wa
     published = _digest(warehouse)
     shutil.copy(tmp_path / moved.name, source / moved.name)
 
-    for seconds in (9, 22):  # during the NLP, during the SQL models
+    for step in ("analyse", "sql_models"):  # during the NLP, during the SQL models
         run = _start_run(source, warehouse, home)
-        time.sleep(seconds)
+        _wait_for_step(run, step)
+        time.sleep(1.0)
+        assert run.poll() is None, f"the run ended within a second of starting {step}"
         run.send_signal(signal.SIGKILL)
         run.wait()
-        assert _digest(warehouse) == published, f"killed after {seconds} s, the published file changed"
+        assert _digest(warehouse) == published, f"killed during {step}, the published file changed"
         with duckdb.connect(str(warehouse), read_only=True) as db:
             assert db.execute("select count(*) from core.documents").fetchone()[0] == 4
 

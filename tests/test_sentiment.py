@@ -57,3 +57,23 @@ def test_sentence_sentiment_is_null_without_a_scorer_and_weighted_per_document(s
     assert weighted.get_column("doc_id").to_list() == ["a"]
     expected = (values[0] * 6 + values[1] * 30) / 36
     assert weighted.row(0)[1] == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_scores_equal_vaders_own_with_and_without_emojis(scorers, language):
+    """The scorer skips VADER's emoji loop on sentences without emojis; the scores must not move."""
+    sentences = [
+        "The merger was a great success for everyone involved!",
+        "Les résultats sont décevants, mais la direction reste optimiste.",
+        "  Shares fell 12% after the #1 carmaker (©2024) cut its outlook.  ",
+        "I love this 😀 so much",
+        "Terrible news 😡😡 again",
+        "Ça va très bien 👍",
+        "😀",
+        "Not bad at all :) honestly",
+        "",
+    ]
+    scorer = scorers[language]
+    analyzer = scorer._analyzer
+    for sentence in sentences:
+        assert scorer.score(sentence) == round(float(analyzer.polarity_scores(sentence)["compound"]), 4), sentence
