@@ -88,3 +88,30 @@ def test_detector_survives_pickling_for_worker_processes():
     assert (copy.seed, copy.max_chars, copy.min_confidence) == (3, 500, 0.5)
     assert len(pickle.dumps(detector)) < 1000, "the profiles must not travel with every batch"
     assert copy.detect(FAST_PATH_TEXTS[2]) == detector.detect(FAST_PATH_TEXTS[2])
+
+
+def test_texts_detected_together_answer_as_langdetect_one_by_one():
+    """Trials of many texts run side by side (and the last few one by one): every probability
+    must be the one langdetect computes for the text alone."""
+    from langdetect.detector import Detector
+
+    from transforms.language import FastDetector, _factory, _gram_table, _run_trials
+
+    texts = [text for text in FAST_PATH_TEXTS * 3 if text.strip(" 0123456789,.!?€\t")]
+    for seed in (0, 7):
+        factory = _factory(seed)
+        _gram_table(id(factory), factory).bound()
+        together = [FastDetector(factory) for _ in texts]
+        for detector, text in zip(together, texts, strict=True):
+            detector.append(text)
+            assert detector.prepare()
+        _run_trials(together)
+        for detector, text in zip(together, texts, strict=True):
+            reference = Detector(factory)
+            reference.append(text)
+            reference.get_probabilities()
+            assert detector.langprob == reference.langprob, text
+
+    detector = LanguageDetector()
+    mixed = [*FAST_PATH_TEXTS, "", "12 345", "Hello"]
+    assert detector.detect_many(mixed) == [detector.detect(text) for text in mixed]

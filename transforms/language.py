@@ -6,6 +6,7 @@ import functools
 import math
 import random
 import re
+import sys
 
 import numpy as np
 import polars as pl
@@ -39,20 +40,27 @@ class LanguageDetector:
 
     def detect(self, text: str) -> tuple[str, float]:
         """Return `(ISO 639-1 code or 'und', probability of that code)`."""
-        sample = _URL.sub(" ", text[: self.max_chars])
-        if not _has_letters(sample, self.min_letters):
-            return UNDETERMINED, 0.0
-        detector = FastDetector(self._factory)
-        detector.append(sample)
-        try:
+        return self.detect_many([text])[0]
+
+    def detect_many(self, texts: list[str]) -> list[tuple[str, float]]:
+        """`detect` for each text; the texts' langdetect trials run side by side (same answers)."""
+        results: list[tuple[str, float]] = [(UNDETERMINED, 0.0)] * len(texts)
+        detectors: dict[int, FastDetector] = {}
+        _gram_table(id(self._factory), self._factory).bound()  # before any text takes rows in it
+        for index, text in enumerate(texts):
+            sample = _URL.sub(" ", text[: self.max_chars])
+            if _has_letters(sample, self.min_letters):
+                detector = FastDetector(self._factory)
+                detector.append(sample)
+                if detector.prepare():  # else langdetect finds no features: undetermined
+                    detectors[index] = detector
+        _run_trials(list(detectors.values()))
+        for index, detector in detectors.items():
             best = detector.get_probabilities()[0]
-        except (LangDetectException, IndexError):
-            return UNDETERMINED, 0.0
-        code = best.lang.split("-")[0]  # zh-cn / zh-tw → zh
-        probability = round(float(best.prob), 4)
-        if probability < self.min_confidence:
-            return UNDETERMINED, probability
-        return code, probability
+            code = best.lang.split("-")[0]  # zh-cn / zh-tw → zh
+            probability = round(float(best.prob), 4)
+            results[index] = (UNDETERMINED, probability) if probability < self.min_confidence else (code, probability)
+        return results
 
 
 _normalise_character = functools.lru_cache(maxsize=65536)(NGram.normalize)
@@ -108,8 +116,6 @@ class FastDetector(Detector):
         normalised = "".join(map(_normalise_character, self.text)).split(" ")
         last = len(normalised) - 1
         grams = self._grams
-        if len(grams.words) > 200_000:  # bounded: a long run meets ever more rare words
-            grams.clear()
         known, memo = self.word_lang_prob_map, grams.words
         result: list[int] = []
         for index, word in enumerate(normalised):
@@ -121,95 +127,22 @@ class FastDetector(Detector):
                 result.extend(ids)
         return result
 
-    def _detect_block(self) -> None:
+    def prepare(self) -> bool:
+        """Clean the text and extract its n-grams (as rows of the n-gram table): what comes
+        before the trials. False when there are none (langdetect: 'No features in text')."""
         self.cleaning_text()
-        ids = self._extract_ngram_ids()
-        if not ids:
+        self.ngram_rows = np.array(self._extract_ngram_ids(), dtype=np.intp)
+        return len(self.ngram_rows) > 0
+
+    def _detect_block(self) -> None:
+        self._grams.bound()
+        if not self.prepare():
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
-        langprob = None
-        if isinstance(self.seed, int):
-            langprob = self._trials(np.array(ids, dtype=np.intp), _random_words(self.seed))
-        if langprob is None:  # no seed, or a text that outran the precomputed random words
-            langprob = self._trials_one_draw_at_a_time(ids)
-        self.langprob = langprob
+        _run_trials([self])
 
-    def _trials(self, ids: np.ndarray, words: np.ndarray) -> list[float] | None:
-        """langdetect's trials with the random draws read ahead from `words`, the seeded stream.
-
-        `random.choice(ngrams)` is `ngrams[random._randbelow(n)]`: 32-bit words shifted down to
-        n's bit length, the first below n taken. `random.gauss` takes four words when it has no
-        value kept from the call before, as CPython computes it. Each trial then multiplies the
-        draws' probability vectors in, five at a time between normalisations, as before.
-        Returns None when `words` runs out."""
-        n = len(ids)
-        shift = 32 - n.bit_length()
-        table = self._grams.matrix
-        size = len(self.langlist)
-        langprob = np.zeros(size)
-        position, gauss_next = 0, None
-
-        def draws(start: int, count: int) -> tuple[np.ndarray, np.ndarray] | None:
-            """The next `count` accepted draws from word `start`: (n-gram indices, word offsets)."""
-            window = 2 * count + 64
-            while True:
-                candidates = words[start : start + window] >> shift
-                offsets = np.flatnonzero(candidates < n)[:count]
-                if len(offsets) == count:
-                    return candidates[offsets], offsets + start
-                if start + window >= len(words):
-                    return None
-                window *= 2
-
-        for _ in range(self.n_trial):
-            z, gauss_next = gauss_next, None
-            if z is None:
-                if position + 4 > len(words):
-                    return None
-                a, b, c, d = words[position : position + 4].tolist()
-                position += 4
-                first = ((a >> 5) * 67108864.0 + (b >> 6)) * (1.0 / 9007199254740992.0)
-                second = ((c >> 5) * 67108864.0 + (d >> 6)) * (1.0 / 9007199254740992.0)
-                x2pi = first * _TWO_PI
-                g2rad = math.sqrt(-2.0 * math.log(1.0 - second))
-                z, gauss_next = math.cos(x2pi) * g2rad, math.sin(x2pi) * g2rad
-            alpha = self.alpha + (0.0 + z * 1.0) * self.ALPHA_WIDTH
-            weight = alpha / self.BASE_FREQ
-            found = draws(position, 1 + 8 * _CHECK_EVERY)
-            if found is None:
-                return None
-            drawn, offsets = found
-            # one row per draw: weight + its n-gram's probabilities. Each row, once multiplied
-            # in, is free: it takes the running product (normalised at each check), and
-            # accumulate multiplies the next five into it in order, so every element rounds as
-            # in langdetect's loop
-            factors = weight + table[ids[drawn]]
-            np.multiply(np.array(self._init_probability(), dtype=np.float64), factors[0], out=factors[0])
-            used, i = 1, 0
-            while True:  # convergence is checked after update 0, then after every fifth
-                prob = factors[used - 1]
-                values = prob.tolist()
-                total = sum(values)  # the built-in sum: same order of additions
-                np.divide(prob, total, out=prob)
-                # dividing by a positive number keeps the order: the largest quotient is this one
-                if max(values) / total > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
-                    break
-                if used + _CHECK_EVERY > len(factors):
-                    found = draws(int(offsets[-1]) + 1, 16 * _CHECK_EVERY)
-                    if found is None:
-                        return None
-                    drawn, more = found
-                    offsets = np.concatenate([offsets, more])
-                    factors = np.concatenate([factors, weight + table[ids[drawn]]])
-                block = factors[used - 1 : used + _CHECK_EVERY]
-                np.multiply.accumulate(block, axis=0, out=block)
-                used += _CHECK_EVERY
-                i += _CHECK_EVERY
-            position = int(offsets[used - 1]) + 1
-            langprob += prob / self.n_trial
-        return langprob.tolist()
-
-    def _trials_one_draw_at_a_time(self, ids: list[int]) -> list[float]:
+    def _trials_one_draw_at_a_time(self) -> list[float]:
         """langdetect's trials drawing from `self.random` as it does, for any seed and length."""
+        ids = self.ngram_rows.tolist()
         table = self._grams.matrix
         size = len(self.langlist)
         langprob = np.zeros(size)
@@ -238,6 +171,168 @@ class FastDetector(Detector):
         return langprob.tolist()
 
 
+# Draws read ahead when a trial starts (the first, then five per convergence check); a trial
+# that converges later reads further, up to langdetect's limit of 1,000 updates.
+_READ_AHEAD = 1 + _CHECK_EVERY * 16
+_MOST_DRAWS = 1 + 1000 + _CHECK_EVERY
+# Below this many texts still in trials, finishing them one by one is cheaper than a step.
+_FEW = 8
+# Python's built-in sum() of floats adds left to right until 3.12, which compensates: the
+# sequential prefix sum (add.accumulate) is the same additions in the same order only before.
+_SEQUENTIAL_SUM = sys.version_info < (3, 12)
+
+
+def _run_trials(detectors: list[FastDetector]) -> None:
+    """Set each prepared detector's `langprob`: langdetect's seven trials, for all at once.
+
+    What langdetect does one text and one random draw at a time is done here for every text in
+    step: each step normalises the probability vector of every text still in a trial, checks its
+    convergence, and multiplies the next five draws' factors into the others, as NumPy operations
+    over all texts; the last few texts finish one by one. Per text the operations and their order
+    are langdetect's, so are the answers. The random draws come from the seeded stream read ahead
+    (`_random_words`): `random.choice(ngrams)` is `ngrams[random._randbelow(n)]`, the first
+    32-bit word shifted down to n's bit length that is below n; `random.gauss` takes four words
+    when it keeps no value from the call before, and computes as CPython does. A text that
+    outruns the stream (or has no integer seed) goes through `_trials_one_draw_at_a_time`.
+    """
+    if not detectors:
+        return
+    first = detectors[0]
+    count, size = len(detectors), len(first.langlist)
+    words = _random_words(first.seed) if isinstance(first.seed, int) else np.zeros(0, dtype=np.int64)
+    table = first._grams.matrix  # every n-gram row of every text is in it by now
+    initial = np.array(first._init_probability(), dtype=np.float64)
+    n_trial, threshold, limit = first.n_trial, first.CONV_THRESHOLD, first.ITERATION_LIMIT
+    rows = np.zeros((count, _READ_AHEAD), dtype=np.intp)  # n-gram rows of each trial's draws
+    available = np.zeros(count, dtype=np.intp)  # draws read ahead in the trial
+    weight = np.zeros(count)
+    prob = np.zeros((count, size))
+    langprob = np.zeros((count, size))
+    used = np.zeros(count, dtype=np.intp)  # draws multiplied in so far in the trial
+    steps = np.zeros(count, dtype=np.intp)  # langdetect's i
+    active = np.zeros(count, dtype=bool)
+    # per text: raw words consumed (at the trial's start, then at its end), the gaussian kept
+    # for the next trial, trials done, each draw's word offset
+    position, gauss_next, trials = [0] * count, [None] * count, [0] * count
+    offsets: list[np.ndarray] = [np.zeros(0, dtype=np.intp)] * count
+    step_by_step: list[int] = []
+
+    def read_ahead(d: int, number: int) -> bool:
+        nonlocal rows
+        found = _draws(words, position[d], number, len(detectors[d].ngram_rows))
+        if found is None:
+            active[d] = False
+            step_by_step.append(d)
+            return False
+        drawn, offsets[d] = found
+        if number > rows.shape[1]:
+            rows = np.concatenate([rows, np.zeros((count, number - rows.shape[1]), dtype=np.intp)], axis=1)
+        rows[d, :number] = detectors[d].ngram_rows[drawn]
+        available[d] = number
+        return True
+
+    def start_trial(d: int) -> None:
+        detector = detectors[d]
+        z, gauss_next[d] = gauss_next[d], None
+        if z is None:
+            if position[d] + 4 > len(words):
+                step_by_step.append(d)
+                return
+            a, b, c, e = words[position[d] : position[d] + 4].tolist()
+            position[d] += 4
+            x2pi = ((a >> 5) * 67108864.0 + (b >> 6)) * (1.0 / 9007199254740992.0) * _TWO_PI
+            second = ((c >> 5) * 67108864.0 + (e >> 6)) * (1.0 / 9007199254740992.0)
+            g2rad = math.sqrt(-2.0 * math.log(1.0 - second))
+            z, gauss_next[d] = math.cos(x2pi) * g2rad, math.sin(x2pi) * g2rad
+        alpha = detector.alpha + (0.0 + z * 1.0) * detector.ALPHA_WIDTH
+        weight[d] = alpha / detector.BASE_FREQ
+        if read_ahead(d, _READ_AHEAD):
+            prob[d] = initial * (weight[d] + table[rows[d, 0]])
+            used[d], steps[d], active[d] = 1, 0, True
+
+    def end_trial(d: int) -> None:
+        langprob[d] += prob[d] / n_trial
+        trials[d] += 1
+        position[d] = int(offsets[d][used[d] - 1]) + 1
+        active[d] = False
+        if trials[d] < n_trial:
+            start_trial(d)
+
+    def make_room(d: int) -> bool:
+        """Read further ahead when the trial's next five draws are not read yet."""
+        if used[d] + _CHECK_EVERY <= available[d]:
+            return True
+        return read_ahead(d, min(2 * available[d], _MOST_DRAWS))
+
+    for d in range(count):
+        start_trial(d)
+    while True:
+        live = np.flatnonzero(active)
+        if live.size < _FEW:
+            break
+        current = prob[live]
+        if _SEQUENTIAL_SUM:
+            totals = np.add.accumulate(current, axis=1)[:, -1]
+        else:
+            totals = np.array([sum(row) for row in current.tolist()])
+        largest = current.max(axis=1)
+        prob[live] = current / totals[:, None]
+        # dividing by a positive number keeps the order: the largest quotient is this one
+        converged = (largest / totals > threshold) | (steps[live] >= limit)
+        for d in live[converged].tolist():
+            end_trial(d)
+        going = live[~converged]
+        short = going[used[going] + _CHECK_EVERY > available[going]]
+        if short.size:
+            for d in short.tolist():
+                make_room(d)
+            going = going[active[going]]
+        if going.size:
+            current, first_draw, factor_weight = prob[going], used[going], weight[going, None]
+            for k in range(_CHECK_EVERY):  # prob * (w + v1) * (w + v2) …, in langdetect's order
+                current = current * (factor_weight + table[rows[going, first_draw + k]])
+            prob[going] = current
+            used[going] += _CHECK_EVERY
+            steps[going] += _CHECK_EVERY
+    block = np.empty((_CHECK_EVERY + 1, size))
+    for d in np.flatnonzero(active).tolist():  # the last few, one at a time
+        while active[d]:
+            values = prob[d].tolist()
+            total = sum(values)  # the built-in sum: langdetect's additions, in any Python
+            prob[d] /= total
+            if max(values) / total > threshold or steps[d] >= limit:
+                end_trial(d)
+                continue
+            if not make_room(d):
+                break
+            start_at = used[d]
+            block[0] = prob[d]
+            block[1:] = weight[d] + table[rows[d, start_at : start_at + _CHECK_EVERY]]
+            np.multiply.accumulate(block, axis=0, out=block)  # sequential, as the loop
+            prob[d] = block[_CHECK_EVERY]
+            used[d] += _CHECK_EVERY
+            steps[d] += _CHECK_EVERY
+    for d, detector in enumerate(detectors):
+        detector.langprob = langprob[d].tolist()
+    for d in step_by_step:
+        detectors[d].langprob = detectors[d]._trials_one_draw_at_a_time()
+
+
+def _draws(words: np.ndarray, start: int, count: int, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The next `count` values of `random._randbelow(n)` from word `start`: (values, word offsets);
+    None when `words` runs out first."""
+    shift = 32 - n.bit_length()
+    window = 2 * count + 64
+    while True:
+        candidates = words[start : start + window] >> shift
+        accepted = np.flatnonzero(candidates < n)[:count]
+        if len(accepted) == count:
+            return candidates[accepted], accepted + start
+        if start + window >= len(words):
+            return None
+        window *= 2
+
+
 class _GramTable:
     """Per profile set: n-gram → row of `matrix` (its probability vector), and the n-gram ids
     of each (word, followed by space) met so far."""
@@ -246,6 +341,12 @@ class _GramTable:
         self._probabilities = probabilities
         self._size = size
         self.clear()
+
+    def bound(self) -> None:
+        """Start afresh past 200,000 words: a long run meets ever more rare ones. Only between
+        detections: the rows handed out so far stop meaning anything."""
+        if len(self.words) > 200_000:
+            self.clear()
 
     def clear(self) -> None:
         self.ids: dict[str, int] = {}
@@ -319,7 +420,7 @@ def _rebuild_detector(seed: int, max_chars: int, min_confidence: float, min_lett
 
 def detect_languages(documents: pl.DataFrame, detector: LanguageDetector) -> pl.DataFrame:
     """Add `language` and `language_confidence` to a frame with a `text` column."""
-    results = [detector.detect(text) for text in documents.get_column("text").to_list()]
+    results = detector.detect_many(documents.get_column("text").to_list())
     return documents.with_columns(
         pl.Series("language", [code for code, _ in results], dtype=pl.String),
         pl.Series("language_confidence", [p for _, p in results], dtype=pl.Float64),
