@@ -60,23 +60,23 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse)
     key=["report", "entity_report"],
     group_name="publish",
     owners=OWNERS,
-    kinds={"matplotlib", "html"},
+    kinds={"svg", "html"},
     deps=[published_warehouse],
 )
 def entity_report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """The picture of the warehouse: a PNG chart of the most-mentioned entities and their tone, and
+    """The picture of the warehouse: an SVG chart of the most-mentioned entities and their tone, and
     a static HTML page (top entities, tone by language, documents) in `<warehouse folder>/report/`."""
     with duckdb.connect(str(warehouse.published_path), read_only=True) as connection:
         entities = connection.execute("select * from marts.entity_overview").pl()
         coverage = connection.execute("select * from marts.coverage_by_language").pl()
         documents = connection.execute("select * from marts.document_overview").pl()
-    png = render_entity_chart(entities)
-    page = render_report_html(entities, coverage, documents, chart_file="entities.png")
-    folder = warehouse.publish_report({"entities.png": png, "index.html": page.encode("utf-8")})
+    chart = render_entity_chart(entities).encode("utf-8")
+    page = render_report_html(entities, coverage, documents, chart_file="entities.svg")
+    folder = warehouse.publish_report({"entities.svg": chart, "index.html": page.encode("utf-8")})
     return dg.MaterializeResult(
         metadata={
             "report": dg.MetadataValue.path(str(folder / "index.html")),
-            "chart": dg.MetadataValue.md(f"![entities](data:image/png;base64,{base64.b64encode(png).decode()})"),
+            "chart": dg.MetadataValue.md(f"![entities](data:image/svg+xml;base64,{base64.b64encode(chart).decode()})"),
             "entities_charted": min(entities.height, 15),
         }
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 from tests.conftest import PROJECT_ROOT
 
@@ -99,9 +100,12 @@ def test_sentences_have_no_surrounding_whitespace(seed_db):
 
 def test_report_is_written_beside_the_warehouse(seed_warehouse):
     folder = seed_warehouse.parent / "report"
-    assert (folder / "entities.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    chart = ElementTree.fromstring((folder / "entities.svg").read_text(encoding="utf-8"))  # well-formed
+    bars = [e for e in chart.iter("{http://www.w3.org/2000/svg}rect") if e.find("{*}title") is not None]
+    assert 1 <= len(bars) <= 15 and all(float(bar.get("width")) > 0 for bar in bars)
+    assert "OpenAI" in "".join(chart.itertext())
     page = (folder / "index.html").read_text(encoding="utf-8")
-    assert "OpenAI" in page and "entities.png" in page and "Tone by language" in page
+    assert "OpenAI" in page and "entities.svg" in page and "Tone by language" in page
 
 
 def test_every_table_asset_reports_row_count_and_preview(seed_run_metadata):

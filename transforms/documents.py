@@ -56,8 +56,12 @@ def sequential_map(function: Callable[[Any], Any], batches: list[Any]) -> list[A
 
 
 def split_batches(frame: pl.DataFrame, size: int) -> list[pl.DataFrame]:
-    """Consecutive slices of at most `size` rows (none for an empty frame)."""
-    return [frame.slice(offset, size) for offset in range(0, frame.height, size)]
+    """Consecutive slices of at most `size` rows (none for an empty frame), a quarter of that
+    over the last `2 × size` rows: workers then run out of work at nearly the same time."""
+    tail = max(0, frame.height - 2 * size)
+    offsets = [*range(0, tail, size), *range(tail, frame.height, max(1, size // 4))]
+    ends = [*offsets[1:], frame.height][: len(offsets)]
+    return [frame.slice(start, end - start) for start, end in zip(offsets, ends, strict=True)]
 
 
 @dataclass(frozen=True)

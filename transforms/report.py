@@ -1,43 +1,86 @@
 """The analyst's report: a chart of the most-mentioned entities and a static HTML page.
 
-Pure rendering: frames in, PNG bytes and HTML text out; the pipeline writes the files.
+Pure rendering: frames in, SVG and HTML text out; the pipeline writes the files.
 """
 
 from __future__ import annotations
 
 import html
-import io
 
 import polars as pl
 
+# matplotlib's RdYlGn (ColorBrewer): red for negative, yellow neutral, green positive
+_RED_YELLOW_GREEN = (
+    "#a50026", "#d73027", "#f46d43", "#fdae61", "#fee08b", "#ffffbf",
+    "#d9ef8b", "#a6d96a", "#66bd63", "#1a9850", "#006837",
+)  # fmt: skip
+_SENTIMENT_RANGE = 0.5  # colours saturate at ±0.5
 
-def render_entity_chart(entity_overview: pl.DataFrame, top: int = 15) -> bytes:
-    """Horizontal bars: mentions of the `top` entities, coloured by the mean sentiment around them."""
-    # imported here: matplotlib takes a second and a half to import, and only the report needs it
-    import matplotlib
 
-    matplotlib.use("Agg")  # no display, no GUI toolkit
-    import matplotlib.pyplot as plt
-    from matplotlib import cm, colors
+def sentiment_colour(sentiment: float | None) -> str:
+    """The colour of a mean sentiment on the red-yellow-green scale (None is neutral)."""
+    value = 0.0 if sentiment is None else max(-_SENTIMENT_RANGE, min(_SENTIMENT_RANGE, sentiment))
+    position = (value + _SENTIMENT_RANGE) / (2 * _SENTIMENT_RANGE) * (len(_RED_YELLOW_GREEN) - 1)
+    low = min(int(position), len(_RED_YELLOW_GREEN) - 2)
+    share = position - low
+    start, end = (tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5)) for colour in _RED_YELLOW_GREEN[low : low + 2])
+    return "#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(start, end, strict=True))
 
-    frame = entity_overview.sort(["n_mentions", "entity_name"], descending=[True, False]).head(top).reverse()
-    norm = colors.TwoSlopeNorm(vmin=-0.5, vcenter=0.0, vmax=0.5)
-    colormap = matplotlib.colormaps["RdYlGn"]
-    sentiments = [0.0 if value is None else value for value in frame.get_column("mean_sentiment").to_list()]
-    figure, axes = plt.subplots(figsize=(9, 0.45 * max(frame.height, 4) + 1.5), dpi=110)
-    names = [f"{name}  ({label})" for name, label in frame.select("entity_name", "entity_label").iter_rows()]
-    bars = axes.barh(names, frame.get_column("n_mentions").to_list(), color=[colormap(norm(s)) for s in sentiments])
-    for bar, sentiment in zip(bars, sentiments, strict=True):
-        axes.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {sentiment:+.2f}", va="center", fontsize=8)
-    axes.set_xlabel("mentions")
-    axes.set_title("Most-mentioned entities, coloured by the mean sentiment of their sentences")
-    axes.spines[["top", "right"]].set_visible(False)
-    figure.colorbar(cm.ScalarMappable(norm=norm, cmap=colormap), ax=axes, label="mean sentence sentiment", shrink=0.6)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(figure)
-    return buffer.getvalue()
+
+def render_entity_chart(entity_overview: pl.DataFrame, top: int = 15) -> str:
+    """An SVG of horizontal bars: mentions of the `top` entities, coloured by the mean sentiment
+    of their sentences, with that sentiment written at the end of each bar."""
+    frame = entity_overview.sort(["n_mentions", "entity_name"], descending=[True, False]).head(top)
+    width, left, right, row, head = 900, 330, 70, 26, 48
+    plot = width - left - right
+    height = head + row * max(frame.height, 1) + 90
+    largest = max(frame.get_column("n_mentions").max() or 1, 1)
+    tick = next(step for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10**4, 10**5, 10**6, 10**9)
+                if largest / step <= 6)  # fmt: skip
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        'font-family="system-ui, sans-serif" font-size="12">',
+        '<rect width="100%" height="100%" fill="white"/>',
+        f'<text x="{width / 2}" y="24" text-anchor="middle" font-size="15">Most-mentioned entities, '
+        "coloured by the mean sentiment of their sentences</text>",
+    ]
+    rows = frame.select("entity_name", "entity_label", "n_mentions", "mean_sentiment").iter_rows()
+    for index, (name, label, mentions, sentiment) in enumerate(rows):
+        y = head + index * row
+        bar = plot * mentions / largest
+        note = "n/a" if sentiment is None else f"{sentiment:+.2f}"
+        parts += [
+            f'<text x="{left - 8}" y="{y + row / 2 + 4}" text-anchor="end">{html.escape(f"{name}  ({label})")}</text>',
+            f'<rect x="{left}" y="{y + 4}" width="{bar:.1f}" height="{row - 8}" fill="{sentiment_colour(sentiment)}" '
+            f'stroke="#555" stroke-width="0.5"><title>{mentions} mentions, sentiment {note}</title></rect>',
+            f'<text x="{left + bar + 4:.1f}" y="{y + row / 2 + 4}" font-size="10">{note}</text>',
+        ]
+    axis = head + row * max(frame.height, 1) + 6
+    parts.append(f'<line x1="{left}" y1="{axis}" x2="{left + plot}" y2="{axis}" stroke="#333"/>')
+    for value in range(0, largest + 1, tick):
+        x = left + plot * value / largest
+        parts += [
+            f'<line x1="{x:.1f}" y1="{axis}" x2="{x:.1f}" y2="{axis + 4}" stroke="#333"/>',
+            f'<text x="{x:.1f}" y="{axis + 16}" text-anchor="middle" font-size="10">{value}</text>',
+        ]
+    parts.append(f'<text x="{left + plot / 2}" y="{axis + 32}" text-anchor="middle">mentions</text>')
+    # the colour scale
+    scale_y, scale_x, scale_width = axis + 48, left + plot / 2 - 150, 300
+    stops = "".join(
+        f'<stop offset="{i / (len(_RED_YELLOW_GREEN) - 1):.2f}" stop-color="{colour}"/>'
+        for i, colour in enumerate(_RED_YELLOW_GREEN)
+    )
+    parts += [
+        f'<defs><linearGradient id="sentiment">{stops}</linearGradient></defs>',
+        f'<rect x="{scale_x}" y="{scale_y}" width="{scale_width}" height="10" fill="url(#sentiment)" stroke="#555" '
+        'stroke-width="0.5"/>',
+        f'<text x="{scale_x - 6}" y="{scale_y + 9}" text-anchor="end" font-size="10">−{_SENTIMENT_RANGE}</text>',
+        f'<text x="{scale_x + scale_width + 6}" y="{scale_y + 9}" font-size="10">+{_SENTIMENT_RANGE}</text>',
+        f'<text x="{scale_x + scale_width / 2}" y="{scale_y + 24}" text-anchor="middle" font-size="10">'
+        "mean sentence sentiment</text>",
+        "</svg>",
+    ]
+    return "\n".join(parts) + "\n"
 
 
 def _table(frame: pl.DataFrame, columns: dict[str, str]) -> str:
