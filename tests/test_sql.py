@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from pipelines.resources import work_database_path
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, SEEDS, run_pipeline, table_fingerprints
 
 BIN = Path(sys.executable).parent
 SQL_DIR = PROJECT_ROOT / "sql"
@@ -49,3 +49,23 @@ def test_dbt_unit_tests_pass(seed_warehouse, tmp_path):
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "PASS=3" in completed.stdout, completed.stdout
+
+
+def test_a_new_warehouse_builds_from_the_kept_dbt_parse(tmp_path, monkeypatch, seed_warehouse):
+    """dbt's parse of the project is kept after a build and handed to dbt by the next, whatever
+    the warehouse's folder; the marts come out the same."""
+    from pipelines import sql_models
+
+    monkeypatch.setattr(sql_models, "PARSED_PROJECTS", tmp_path / "parsed")
+    loaded = []
+    load = sql_models._load_parsed_project
+    monkeypatch.setattr(sql_models, "_load_parsed_project", lambda path: loaded.append(load(path)) or loaded[-1])
+    source = tmp_path / "source"
+    shutil.copytree(SEEDS, source)
+    for folder in ("first", "second"):
+        warehouse = tmp_path / folder / "news.duckdb"
+        assert run_pipeline(source, warehouse, tmp_path / "dagster_home", monkeypatch).success
+        assert len(list((tmp_path / "parsed").glob("*.msgpack"))) == 1
+    assert loaded[0] is None, "nothing kept yet: the first build parses"
+    assert loaded[1] is not None, "the second build starts from the kept parse"
+    assert table_fingerprints(warehouse) == table_fingerprints(seed_warehouse)
