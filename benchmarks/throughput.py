@@ -54,12 +54,15 @@ class RunFigures:
     through_language_detection: int = 0
     through_nlp: int = 0
     worker_processes: int = 1
-    worker_pss_first_mb: float = 0.0  # worker memory in the NLP stage's second and last quarters
-    worker_pss_last_mb: float = 0.0
+    # the NLP workers' memory (the largest over workers) in the second and last quarters of their
+    # lives: PSS (pages shared with the fork server and the other worker count in part) and private
+    # (pages the worker alone holds: what growth from batch to batch would show in)
+    worker_pss_mb: tuple[float, float] = (0.0, 0.0)
+    worker_private_mb: tuple[float, float] = (0.0, 0.0)
 
 
 class MemorySampler(threading.Thread):
-    """Samples the PSS of a process and all its descendants every `interval` seconds.
+    """Samples the memory of a process and all its descendants every `interval` seconds.
 
     Reading a process's PSS costs the kernel a few milliseconds: once a second keeps the sampler
     out of the figures it measures (four times a second took ~4% of the two cores)."""
@@ -67,7 +70,10 @@ class MemorySampler(threading.Thread):
     def __init__(self, pid: int, interval: float = 1.0):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
-        self.samples: list[tuple[float, float, float]] = []  # (time, total MB, largest child MB)
+        self.totals: list[float] = []  # PSS of the whole tree, MB, at each sample
+        # NLP workers, the processes forked by a child of the run (the fork server): pid → samples
+        # of (PSS MB, private MB)
+        self.workers: dict[int, list[tuple[float, float]]] = {}
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -76,26 +82,43 @@ class MemorySampler(threading.Thread):
         except psutil.NoSuchProcess:
             return
         while not self._halt.is_set():
-            total, largest_child = 0.0, 0.0
             try:
                 processes = [root, *root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 break
+            total = 0.0
             for process in processes:
                 try:
-                    info = process.memory_full_info()
+                    info, parent = process.memory_full_info(), process.ppid()
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
-                megabytes = getattr(info, "pss", info.rss) / 1e6
-                total += megabytes
-                if process.pid != root.pid:
-                    largest_child = max(largest_child, megabytes)
-            self.samples.append((time.time(), total, largest_child))
+                total += getattr(info, "pss", info.rss) / 1e6
+                if process.pid != root.pid and parent != root.pid:
+                    pss = getattr(info, "pss", info.rss) / 1e6
+                    self.workers.setdefault(process.pid, []).append((pss, getattr(info, "uss", info.rss) / 1e6))
+            self.totals.append(total)
             self._halt.wait(self.interval)
 
     def stop(self) -> None:
         self._halt.set()
         self.join()
+
+    def worker_memory(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """(PSS, private) in MB, each as (second quarter, last quarter) of a worker's life, the
+        largest over workers. A worker's first quarter is left out: forked from the fork server,
+        it touches the models' shared pages over its first batches."""
+        pss, private = [(0.0, 0.0)], [(0.0, 0.0)]
+        for samples in self.workers.values():
+            if len(samples) < 4:
+                continue
+            quarter = len(samples) // 4
+            second, last = samples[quarter : 2 * quarter], samples[-quarter:]
+            pss.append((max(s[0] for s in second), max(s[0] for s in last)))
+            private.append((max(s[1] for s in second), max(s[1] for s in last)))
+        return (
+            (round(max(p[0] for p in pss), 1), round(max(p[1] for p in pss), 1)),
+            (round(max(p[0] for p in private), 1), round(max(p[1] for p in private), 1)),
+        )
 
 
 def run_pipeline(work: Path, label: str, workers: int | None) -> RunFigures:
@@ -125,17 +148,8 @@ def run_pipeline(work: Path, label: str, workers: int | None) -> RunFigures:
     if code != 0:
         raise SystemExit(f"the {label} run failed (exit {code}); see {log}")
     figures = read_run(home, label, wall)
-    figures.peak_pss_mb = round(max((total for _, total, _ in sampler.samples), default=0.0), 1)
-    begin, end = figures.stages.pop("_analyse_start", 0.0), figures.stages.pop("_analyse_end", 0.0)
-    nlp_window = [child for at, _, child in sampler.samples if begin <= at <= end]
-    nlp_window = [value for value in nlp_window if value > 0]
-    if nlp_window:
-        # the second quarter of the NLP stage against the last: a worker forked from the fork
-        # server starts sharing the models' pages with it and its PSS climbs as it touches them
-        # over the first batches; growth from batch to batch shows between the two quarters
-        quarter = max(1, len(nlp_window) // 4)
-        figures.worker_pss_first_mb = round(max(nlp_window[quarter : 2 * quarter] or nlp_window[:quarter]), 1)
-        figures.worker_pss_last_mb = round(max(nlp_window[-quarter:]), 1)
+    figures.peak_pss_mb = round(max(sampler.totals, default=0.0), 1)
+    figures.worker_pss_mb, figures.worker_private_mb = sampler.worker_memory()
     with duckdb.connect(str(work / "warehouse" / "news.duckdb"), read_only=True) as connection:
         figures.documents, figures.words = connection.execute(
             "select count(*), coalesce(sum(n_words), 0) from core.documents where present_in_source"
@@ -209,8 +223,6 @@ def read_run(home: Path, label: str, wall: float) -> RunFigures:
         ),
         "sql": durations.get("sql_models", 0.0),
         "publish": durations.get("published_warehouse", 0.0) + durations.get("report__entity_report", 0.0),
-        "_analyse_start": starts.get("analyse", 0.0),
-        "_analyse_end": starts.get("analyse", 0.0) + durations.get("analyse", 0.0),
     }
     return RunFigures(
         label=label,
@@ -219,7 +231,7 @@ def read_run(home: Path, label: str, wall: float) -> RunFigures:
         wall=round(wall, 2),
         run_wall=round((run_end or 0.0) - (run_start or 0.0), 2),
         peak_pss_mb=0.0,
-        stages={name: value if name.startswith("_") else round(value, 2) for name, value in stages.items()},
+        stages={name: round(value, 2) for name, value in stages.items()},
         through_language_detection=int(prepare.get("documents_cleaned_and_detected", 0)),
         through_nlp=int(analyse.get("documents_through_nlp", 0)),
         worker_processes=int(analyse.get("worker_processes", 1)),
@@ -286,10 +298,12 @@ def print_table(runs: list[RunFigures], bare_seconds: float, bare_words: int, n_
         f"ratio pipeline / bare: {first.wall / bare_seconds:.2f} (process wall), "
         f"{first.run_wall / bare_seconds:.2f} (Dagster run wall)"
     )
-    print(
-        f"worker memory in the NLP stage, second / last quarter: "
-        f"{first.worker_pss_first_mb:.0f} MB / {first.worker_pss_last_mb:.0f} MB"
-    )
+    if first.worker_processes > 1:
+        (pss_second, pss_last), (private_second, private_last) = first.worker_pss_mb, first.worker_private_mb
+        print(
+            f"worker memory, second / last quarter of a worker's life: PSS {pss_second:.0f} / {pss_last:.0f} MB, "
+            f"private {private_second:.0f} / {private_last:.0f} MB"
+        )
     for run in runs[1:]:
         print(
             f"{run.label}: {run.wall / first.wall:.1%} of the first run's wall; "
