@@ -54,11 +54,11 @@ class RunFigures:
     through_language_detection: int = 0
     through_nlp: int = 0
     worker_processes: int = 1
-    # the NLP workers' memory (the largest over workers) in the second and last quarters of their
-    # lives: PSS (pages shared with the fork server and the other worker count in part) and private
-    # (pages the worker alone holds: what growth from batch to batch would show in)
-    worker_pss_mb: tuple[float, float] = (0.0, 0.0)
-    worker_private_mb: tuple[float, float] = (0.0, 0.0)
+    # worker processes' private memory (pages a worker alone holds), the largest over workers, in
+    # the second and the last quarter of each worker's life: the floor it returns to between
+    # batches (what growth from batch to batch would raise) and the peak (a batch of long texts)
+    worker_floor_mb: tuple[float, float] = (0.0, 0.0)
+    worker_peak_mb: tuple[float, float] = (0.0, 0.0)
 
 
 class MemorySampler(threading.Thread):
@@ -71,8 +71,8 @@ class MemorySampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.totals: list[float] = []  # PSS of the whole tree, MB, at each sample
-        # NLP workers, the processes forked by a child of the run (the fork server): pid → samples
-        # of (PSS MB, private MB)
+        # worker processes (cleaning and language detection, then NLP), forked by a child of the
+        # run (the fork server): pid → samples of (PSS MB, private MB)
         self.workers: dict[int, list[tuple[float, float]]] = {}
         self._halt = threading.Event()
 
@@ -104,20 +104,21 @@ class MemorySampler(threading.Thread):
         self.join()
 
     def worker_memory(self) -> tuple[tuple[float, float], tuple[float, float]]:
-        """(PSS, private) in MB, each as (second quarter, last quarter) of a worker's life, the
-        largest over workers. A worker's first quarter is left out: forked from the fork server,
-        it touches the models' shared pages over its first batches."""
-        pss, private = [(0.0, 0.0)], [(0.0, 0.0)]
+        """Private MB of the workers as ((floor, floor), (peak, peak)) over the second and the last
+        quarter of each worker's life, the largest over workers. The first quarter is left out: a
+        worker forked from the fork server copies pages of the models as it first touches them."""
+        floors, peaks = [(0.0, 0.0)], [(0.0, 0.0)]
         for samples in self.workers.values():
             if len(samples) < 4:
                 continue
             quarter = len(samples) // 4
-            second, last = samples[quarter : 2 * quarter], samples[-quarter:]
-            pss.append((max(s[0] for s in second), max(s[0] for s in last)))
-            private.append((max(s[1] for s in second), max(s[1] for s in last)))
+            second = [private for _, private in samples[quarter : 2 * quarter]]
+            last = [private for _, private in samples[-quarter:]]
+            floors.append((min(second), min(last)))
+            peaks.append((max(second), max(last)))
         return (
-            (round(max(p[0] for p in pss), 1), round(max(p[1] for p in pss), 1)),
-            (round(max(p[0] for p in private), 1), round(max(p[1] for p in private), 1)),
+            (round(max(f[0] for f in floors), 1), round(max(f[1] for f in floors), 1)),
+            (round(max(p[0] for p in peaks), 1), round(max(p[1] for p in peaks), 1)),
         )
 
 
@@ -149,7 +150,7 @@ def run_pipeline(work: Path, label: str, workers: int | None) -> RunFigures:
         raise SystemExit(f"the {label} run failed (exit {code}); see {log}")
     figures = read_run(home, label, wall)
     figures.peak_pss_mb = round(max(sampler.totals, default=0.0), 1)
-    figures.worker_pss_mb, figures.worker_private_mb = sampler.worker_memory()
+    figures.worker_floor_mb, figures.worker_peak_mb = sampler.worker_memory()
     with duckdb.connect(str(work / "warehouse" / "news.duckdb"), read_only=True) as connection:
         figures.documents, figures.words = connection.execute(
             "select count(*), coalesce(sum(n_words), 0) from core.documents where present_in_source"
@@ -299,10 +300,10 @@ def print_table(runs: list[RunFigures], bare_seconds: float, bare_words: int, n_
         f"{first.run_wall / bare_seconds:.2f} (Dagster run wall)"
     )
     if first.worker_processes > 1:
-        (pss_second, pss_last), (private_second, private_last) = first.worker_pss_mb, first.worker_private_mb
+        (floor_second, floor_last), (peak_second, peak_last) = first.worker_floor_mb, first.worker_peak_mb
         print(
-            f"worker memory, second / last quarter of a worker's life: PSS {pss_second:.0f} / {pss_last:.0f} MB, "
-            f"private {private_second:.0f} / {private_last:.0f} MB"
+            f"worker private memory, second / last quarter of a worker's life: "
+            f"floor {floor_second:.0f} / {floor_last:.0f} MB, peak {peak_second:.0f} / {peak_last:.0f} MB"
         )
     for run in runs[1:]:
         print(
