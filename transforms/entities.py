@@ -239,29 +239,30 @@ def canonicalise_entities(
         for form in (entry.name, *entry.aliases):
             watch_keys.setdefault(mention_key(form), entry)
 
-    rows = mentions.to_dicts()
-    keys = []
+    texts = mentions.get_column("mention_text").to_list()
+    named = [w or t for w, t in zip(mentions.get_column("watchlist_name").to_list(), texts, strict=True)]
+    mention_labels = mentions.get_column("label").to_list()
+    doc_ids = mentions.get_column("doc_id").to_list()
+    folded: dict[str, str] = {}  # a form is folded once, however often it is mentioned
+    own_keys = [folded.get(form) or folded.setdefault(form, mention_key(form)) for form in named]
+    keys = list(own_keys)
     surnames: dict[str, dict[str, str]] = defaultdict(dict)
-    for row in rows:
-        key = mention_key(row["watchlist_name"] or row["mention_text"])
-        keys.append(key)
+    for key, label, doc_id in zip(own_keys, mention_labels, doc_ids, strict=True):
         entry = watch_keys.get(key)
-        is_person = (entry.label if entry else row["label"]) == "PERSON"
+        is_person = (entry.label if entry else label) == "PERSON"
         if is_person and " " in key:
-            surnames[row["doc_id"]].setdefault(key.split()[-1], key)
-    for position, row in enumerate(rows):
-        key = keys[position]
+            surnames[doc_id].setdefault(key.split()[-1], key)
+    for position, (key, doc_id) in enumerate(zip(own_keys, doc_ids, strict=True)):
         if " " not in key and key not in watch_keys:
-            keys[position] = surnames[row["doc_id"]].get(key, key)
+            keys[position] = surnames[doc_id].get(key, key)
 
     forms: dict[str, Counter] = defaultdict(Counter)
     labels: dict[str, Counter] = defaultdict(Counter)
     short_forms: dict[str, Counter] = defaultdict(Counter)
-    for key, row in zip(keys, rows, strict=True):
+    for key, own_key, text, label in zip(keys, own_keys, texts, mention_labels, strict=True):
         # a surname standing for a full name votes on the label but does not name the entity
-        own_key = mention_key(row["watchlist_name"] or row["mention_text"])
-        (forms if own_key == key else short_forms)[key][row["mention_text"]] += 1
-        labels[key][row["label"]] += 1
+        (forms if own_key == key else short_forms)[key][text] += 1
+        labels[key][label] += 1
     for key, counter in short_forms.items():
         if key not in forms:
             forms[key] = counter
@@ -276,8 +277,9 @@ def canonicalise_entities(
         label = min(labels[key].items(), key=lambda item: (-item[1], _LABEL_PRECEDENCE[item[0]]))[0]
         canonical[key] = (name, label, False)
 
+    identifiers = {key: entity_id(name, label) for key, (name, label, _) in canonical.items()}
     resolved = mentions.with_columns(
-        pl.Series("entity_id", [entity_id(*canonical[key][:2]) for key in keys], dtype=pl.String),
+        pl.Series("entity_id", [identifiers[key] for key in keys], dtype=pl.String),
         pl.Series("label", [canonical[key][1] for key in keys], dtype=pl.String),
     )
     entity_rows = {}
