@@ -72,8 +72,8 @@ class MemorySampler(threading.Thread):
         self.pid, self.interval = pid, interval
         self.totals: list[float] = []  # PSS of the whole tree, MB, at each sample
         # worker processes (cleaning and language detection, then NLP), forked by a child of the
-        # run (the fork server): pid → samples of (PSS MB, private MB)
-        self.workers: dict[int, list[tuple[float, float]]] = {}
+        # run (the fork server): pid → private MB at each sample
+        self.workers: dict[int, list[float]] = {}
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -94,8 +94,7 @@ class MemorySampler(threading.Thread):
                     continue
                 total += getattr(info, "pss", info.rss) / 1e6
                 if process.pid != root.pid and parent != root.pid:
-                    pss = getattr(info, "pss", info.rss) / 1e6
-                    self.workers.setdefault(process.pid, []).append((pss, getattr(info, "uss", info.rss) / 1e6))
+                    self.workers.setdefault(process.pid, []).append(getattr(info, "uss", info.rss) / 1e6)
             self.totals.append(total)
             self._halt.wait(self.interval)
 
@@ -112,8 +111,7 @@ class MemorySampler(threading.Thread):
             if len(samples) < 4:
                 continue
             quarter = len(samples) // 4
-            second = [private for _, private in samples[quarter : 2 * quarter]]
-            last = [private for _, private in samples[-quarter:]]
+            second, last = samples[quarter : 2 * quarter], samples[-quarter:]
             floors.append((min(second), min(last)))
             peaks.append((max(second), max(last)))
         return (

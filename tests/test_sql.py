@@ -59,7 +59,12 @@ def test_a_new_warehouse_builds_from_the_kept_dbt_parse(tmp_path, monkeypatch, s
     monkeypatch.setattr(sql_models, "PARSED_PROJECTS", tmp_path / "parsed")
     loaded = []
     load = sql_models._load_parsed_project
-    monkeypatch.setattr(sql_models, "_load_parsed_project", lambda path: loaded.append(load(path)) or loaded[-1])
+
+    def spy(path):
+        loaded.append(load(path))
+        return loaded[-1]
+
+    monkeypatch.setattr(sql_models, "_load_parsed_project", spy)
     source = tmp_path / "source"
     shutil.copytree(SEEDS, source)
     for folder in ("first", "second"):

@@ -243,8 +243,8 @@ def canonicalise_entities(
     named = [w or t for w, t in zip(mentions.get_column("watchlist_name").to_list(), texts, strict=True)]
     mention_labels = mentions.get_column("label").to_list()
     doc_ids = mentions.get_column("doc_id").to_list()
-    folded: dict[str, str] = {}  # a form is folded once, however often it is mentioned
-    own_keys = [folded.get(form) or folded.setdefault(form, mention_key(form)) for form in named]
+    folded = {form: mention_key(form) for form in set(named)}  # once per form, not per mention
+    own_keys = [folded[form] for form in named]
     keys = list(own_keys)
     surnames: dict[str, dict[str, str]] = defaultdict(dict)
     for key, label, doc_id in zip(own_keys, mention_labels, doc_ids, strict=True):
@@ -283,8 +283,8 @@ def canonicalise_entities(
         pl.Series("label", [canonical[key][1] for key in keys], dtype=pl.String),
     )
     entity_rows = {}
-    for name, label, in_watchlist in canonical.values():
-        identifier = entity_id(name, label)
+    for key, (name, label, in_watchlist) in canonical.items():
+        identifier = identifiers[key]
         entity_rows.setdefault(
             identifier, {"entity_id": identifier, "name": name, "label": label, "in_watchlist": in_watchlist}
         )
