@@ -11,49 +11,51 @@ from collections import Counter
 import dagster as dg
 import polars as pl
 
-from pipelines import catalog
-from pipelines.resources import (
-    CleaningRules,
-    LanguageDetection,
-    NlpModels,
-    RunLock,
-    SentimentScorers,
-    SourceFolder,
-    Warehouse,
-    Workers,
-    fingerprint,
-)
+from pipelines.resources import CleaningRules, LanguageDetection, NlpModels, SourceFolder, Workers, fingerprint
 from pipelines.sources import read_source_files
-from pipelines.workers import analyse_batch
+from pipelines.warehouse import Warehouse
+from transforms import schema
 from transforms.analysis import ANALYSIS_INPUTS, assemble_analysis, previous_text_analysis, reusable_documents
-from transforms.documents import Prepared, prepare_documents, split_batches
+from transforms.documents import Prepared, prepare_documents
 from transforms.ingest import REJECTION_SCHEMA, build_raw_documents
+from transforms.nlp import analyse_batch
 
 OWNERS = ["team:news-warehouse"]
 
 
-def _out(table: catalog.Table, group: str, kinds: set[str]) -> dg.AssetOut:
+def asset_key(table: schema.Table) -> dg.AssetKey:
+    return dg.AssetKey([table.schema, table.name])
+
+
+def column_schema(table: schema.Table) -> dg.TableSchema:
+    """The table's columns as the Dagster UI shows them."""
+    return dg.TableSchema(
+        columns=[dg.TableColumn(name=c.name, type=c.sql_type, description=c.comment) for c in table.columns]
+    )
+
+
+def _out(table: schema.Table, group: str, kinds: set[str]) -> dg.AssetOut:
     return dg.AssetOut(
-        key=table.key,
+        key=asset_key(table),
         description=table.description,
         group_name=group,
         owners=OWNERS,
         kinds=kinds,
-        metadata={"dagster/column_schema": table.column_schema},
+        metadata={"dagster/column_schema": column_schema(table)},
     )
 
 
 @dg.multi_asset(
     outs={
-        "raw_documents": _out(catalog.RAW_DOCUMENTS, "ingest", {"polars", "duckdb"}),
-        "raw_rejected_files": _out(catalog.RAW_REJECTED_FILES, "ingest", {"polars", "duckdb"}),
+        "raw_documents": _out(schema.RAW_DOCUMENTS, "ingest", {"polars", "duckdb"}),
+        "raw_rejected_files": _out(schema.RAW_REJECTED_FILES, "ingest", {"polars", "duckdb"}),
     },
     name="ingest",
 )
-def ingest(context: dg.AssetExecutionContext, source: SourceFolder, run_lock: RunLock):
+def ingest(context: dg.AssetExecutionContext, source: SourceFolder):
     """Read every file of the source folder and decode it; files that cannot be read are rejected."""
     started = time.perf_counter()
-    documents, rejections = build_raw_documents(read_source_files(source.root, source.max_file_bytes))
+    documents, rejections = build_raw_documents(read_source_files(source.root, source.file_limit))
     context.log.info(
         f"{documents.height} files decoded, {rejections.height} rejected, in {time.perf_counter() - started:.2f} s"
     )
@@ -65,14 +67,14 @@ def ingest(context: dg.AssetExecutionContext, source: SourceFolder, run_lock: Ru
 
 @dg.multi_asset(
     outs={
-        "cleaned_documents": _out(catalog.PREP_CLEANED_DOCUMENTS, "prepare", {"polars", "duckdb"}),
-        "cleaning_log": _out(catalog.CLEANING_LOG, "prepare", {"polars", "duckdb"}),
-        "document_links": _out(catalog.DOCUMENT_LINKS, "prepare", {"polars", "duckdb"}),
-        "rejected_documents": _out(catalog.REJECTED_DOCUMENTS, "prepare", {"polars", "duckdb"}),
+        "cleaned_documents": _out(schema.PREP_CLEANED_DOCUMENTS, "prepare", {"polars", "duckdb"}),
+        "cleaning_log": _out(schema.CLEANING_LOG, "prepare", {"polars", "duckdb"}),
+        "document_links": _out(schema.DOCUMENT_LINKS, "prepare", {"polars", "duckdb"}),
+        "rejected_documents": _out(schema.REJECTED_DOCUMENTS, "prepare", {"polars", "duckdb"}),
     },
     ins={
-        "raw_documents": dg.AssetIn(key=catalog.RAW_DOCUMENTS.key),
-        "raw_rejected_files": dg.AssetIn(key=catalog.RAW_REJECTED_FILES.key),
+        "raw_documents": dg.AssetIn(key=asset_key(schema.RAW_DOCUMENTS)),
+        "raw_rejected_files": dg.AssetIn(key=asset_key(schema.RAW_REJECTED_FILES)),
     },
     name="prepare",
 )
@@ -90,30 +92,29 @@ def prepare(
     Documents prepared by an earlier run with the same rules and settings are reused, not redone."""
     started = time.perf_counter()
     previous = _previous_preparation(warehouse)
-    with workers.mapper() as map_batches:
+    with workers.pool(context.log) as pool:
         prepared = prepare_documents(
             raw_documents,
             cleaning_rules.load(),
             language_detection.detector(),
             fingerprint=fingerprint(cleaning_rules.fingerprint(), language_detection.fingerprint()),
             previous=previous,
-            map_batches=map_batches,
-            batch_size=workers.documents_per_batch,
+            map_frame=functools.partial(pool.map_frame, label="prepare"),
         )
-    processes = map_batches.processes_used
     elapsed = time.perf_counter() - started
     busy = prepared.cleaning_seconds + prepared.language_seconds
     documents = prepared.documents
     languages = dict(sorted(Counter(documents.get_column("language").to_list()).items()))
     yield dg.Output(
-        documents.select([column.name for column in catalog.PREP_CLEANED_DOCUMENTS.columns]),
+        schema.PREP_CLEANED_DOCUMENTS.conform(documents),
         "cleaned_documents",
         metadata={
             "documents_per_language": languages,
             "documents_cleaned_and_detected": prepared.n_processed,
             "documents_reused": prepared.n_reused,
             "documents_no_longer_in_source": documents.filter(~pl.col("present_in_source")).height,
-            "worker_processes": processes,
+            "worker_processes": pool.processes_used,
+            "parallelism": pool.describe(),
             # wall time of the step, split between the two stages by the time workers spent on each
             "cleaning_seconds": round(elapsed * prepared.cleaning_seconds / busy, 2) if busy else 0.0,
             "language_seconds": round(elapsed * prepared.language_seconds / busy, 2) if busy else 0.0,
@@ -134,7 +135,7 @@ def prepare(
 def _previous_preparation(warehouse: Warehouse) -> Prepared | None:
     tables = [
         warehouse.read_previous(t)
-        for t in (catalog.PREP_CLEANED_DOCUMENTS, catalog.CLEANING_LOG, catalog.DOCUMENT_LINKS)
+        for t in (schema.PREP_CLEANED_DOCUMENTS, schema.CLEANING_LOG, schema.DOCUMENT_LINKS)
     ]
     if any(table is None for table in tables):
         return None
@@ -146,19 +147,18 @@ def _previous_preparation(warehouse: Warehouse) -> Prepared | None:
 
 @dg.multi_asset(
     outs={
-        "documents": _out(catalog.DOCUMENTS, "analyse", {"spacy", "polars", "duckdb"}),
-        "sentences": _out(catalog.SENTENCES, "analyse", {"spacy", "polars", "duckdb"}),
-        "entity_mentions": _out(catalog.ENTITY_MENTIONS, "analyse", {"spacy", "polars", "duckdb"}),
-        "entities": _out(catalog.ENTITIES, "analyse", {"spacy", "polars", "duckdb"}),
+        "documents": _out(schema.DOCUMENTS, "analyse", {"spacy", "polars", "duckdb"}),
+        "sentences": _out(schema.SENTENCES, "analyse", {"spacy", "polars", "duckdb"}),
+        "entity_mentions": _out(schema.ENTITY_MENTIONS, "analyse", {"spacy", "polars", "duckdb"}),
+        "entities": _out(schema.ENTITIES, "analyse", {"spacy", "polars", "duckdb"}),
     },
-    ins={"cleaned_documents": dg.AssetIn(key=catalog.PREP_CLEANED_DOCUMENTS.key)},
+    ins={"cleaned_documents": dg.AssetIn(key=asset_key(schema.PREP_CLEANED_DOCUMENTS))},
     name="analyse",
 )
 def analyse(
     context: dg.AssetExecutionContext,
     cleaned_documents: pl.DataFrame,
     nlp_models: NlpModels,
-    sentiment_scorers: SentimentScorers,
     warehouse: Warehouse,
     workers: Workers,
 ):
@@ -167,21 +167,20 @@ def analyse(
     Documents analysed by an earlier run with the same inputs, models, watchlist and scorers are
     taken over from it; only the others go through spaCy, in batches over the worker processes."""
     started = time.perf_counter()
-    analysis_fingerprint = nlp_models.fingerprint(sentiment_scorers.backends)
-    previous = [warehouse.read_previous(t) for t in (catalog.DOCUMENTS, catalog.SENTENCES, catalog.ENTITY_MENTIONS)]
+    settings = nlp_models.settings()
+    analysis_fingerprint = nlp_models.fingerprint(settings)
+    previous = [warehouse.read_previous(t) for t in (schema.DOCUMENTS, schema.SENTENCES, schema.ENTITY_MENTIONS)]
     reused_ids = reusable_documents(cleaned_documents, previous[0], analysis_fingerprint)
     parts = [] if any(frame is None for frame in previous) else [previous_text_analysis(reused_ids, *previous)]
     if not parts:
         reused_ids = reused_ids.clear()
     fresh = cleaned_documents.join(reused_ids, on="doc_id", how="anti").sort("language", "doc_id")
-    settings = nlp_models.settings(sentiment_scorers)
     nlp_started = time.perf_counter()
-    with workers.mapper() as map_batches:
-        parts += map_batches(
-            functools.partial(analyse_batch, settings=settings),
-            split_batches(fresh.select(ANALYSIS_INPUTS), workers.documents_per_batch),
+    with workers.pool(context.log) as pool:
+        parts += pool.map_frame(
+            functools.partial(analyse_batch, settings=settings), fresh.select(ANALYSIS_INPUTS), label="analyse"
         )
-    processes = map_batches.processes_used
+    processes = pool.processes_used
     nlp_wall = time.perf_counter() - nlp_started
     analysis = assemble_analysis(cleaned_documents, parts, settings.watchlist)
     nlp_seconds = sum(part.nlp_seconds for part in parts)
@@ -196,6 +195,7 @@ def analyse(
         "documents_through_nlp": fresh.height,
         "documents_reused": reused_ids.height,
         "worker_processes": processes,
+        "parallelism": pool.describe(),
         "nlp_seconds": round(nlp_wall * nlp_seconds / busy, 2) if busy else 0.0,
         "sentiment_seconds": round(nlp_wall * sentiment_seconds / busy, 2) if busy else 0.0,
         "assemble_seconds": round(time.perf_counter() - nlp_started - nlp_wall, 2),
@@ -208,9 +208,9 @@ def analyse(
         f"{fresh.height} documents analysed ({processes} process(es)), {reused_ids.height} reused from the last run"
     )
     documents = analysis.documents.with_columns(pl.lit(analysis_fingerprint).alias("analysis_fingerprint"))
-    yield dg.Output(documents.select([c.name for c in catalog.DOCUMENTS.columns]), "documents", metadata=metadata)
+    yield dg.Output(schema.DOCUMENTS.conform(documents), "documents", metadata=metadata)
     yield dg.Output(analysis.sentences, "sentences")
-    yield dg.Output(analysis.mentions.select([c.name for c in catalog.ENTITY_MENTIONS.columns]), "entity_mentions")
+    yield dg.Output(schema.ENTITY_MENTIONS.conform(analysis.mentions), "entity_mentions")
     yield dg.Output(
         analysis.entities,
         "entities",

@@ -2,8 +2,9 @@
 
 import dagster as dg
 
-from pipelines import catalog
-from pipelines.resources import Warehouse
+from pipelines.assets import asset_key
+from pipelines.warehouse import Warehouse
+from transforms import schema
 
 ISO_639_1_OR_UND = "^([a-z]{2}|und)$"
 
@@ -18,7 +19,7 @@ def _sample(warehouse: Warehouse, query: str, parameters: list | None = None, li
         return [list(row) for row in connection.execute(f"{query} limit {int(limit)}", parameters or []).fetchall()]
 
 
-@dg.asset_check(asset=catalog.DOCUMENTS.key, blocking=True, description="doc_id identifies exactly one document.")
+@dg.asset_check(asset=asset_key(schema.DOCUMENTS), blocking=True, description="doc_id identifies exactly one document.")
 def documents_have_unique_ids(warehouse: Warehouse) -> dg.AssetCheckResult:
     query = "select doc_id, count(*) from core.documents group by doc_id having count(*) > 1"
     duplicates = _sample(warehouse, query)
@@ -28,7 +29,7 @@ def documents_have_unique_ids(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=catalog.DOCUMENTS.key, blocking=True, description="language is an ISO 639-1 code or 'und'.")
+@dg.asset_check(asset=asset_key(schema.DOCUMENTS), blocking=True, description="language is an ISO 639-1 code or 'und'.")
 def documents_have_valid_languages(warehouse: Warehouse) -> dg.AssetCheckResult:
     query = "select doc_id, language from core.documents where not regexp_full_match(coalesce(language, ''), ?)"
     bad = _sample(warehouse, query, [ISO_639_1_OR_UND])
@@ -36,9 +37,9 @@ def documents_have_valid_languages(warehouse: Warehouse) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(
-    asset=catalog.REJECTED_DOCUMENTS.key,
+    asset=asset_key(schema.REJECTED_DOCUMENTS),
     blocking=True,
-    additional_deps=[catalog.DOCUMENTS.key, catalog.RAW_DOCUMENTS.key, catalog.RAW_REJECTED_FILES.key],
+    additional_deps=[asset_key(schema.DOCUMENTS), asset_key(schema.RAW_DOCUMENTS), asset_key(schema.RAW_REJECTED_FILES)],
     description="Every input file is either a document or a rejected document.",
 )
 def every_input_file_is_accounted_for(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -56,9 +57,9 @@ def every_input_file_is_accounted_for(warehouse: Warehouse) -> dg.AssetCheckResu
 
 
 @dg.asset_check(
-    asset=catalog.ENTITY_MENTIONS.key,
+    asset=asset_key(schema.ENTITY_MENTIONS),
     blocking=True,
-    additional_deps=[catalog.DOCUMENTS.key],
+    additional_deps=[asset_key(schema.DOCUMENTS)],
     description="Every mention's offsets point at its text in core.documents (text, credits or source_note).",
 )
 def mention_offsets_point_at_their_text(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -77,7 +78,7 @@ def mention_offsets_point_at_their_text(warehouse: Warehouse) -> dg.AssetCheckRe
     return dg.AssetCheckResult(passed=not bad, metadata={"offending_mentions": bad, "threshold": 0})
 
 
-@dg.asset_check(asset=catalog.SENTENCES.key, blocking=True, description="Sentence sentiment lies within -1…1.")
+@dg.asset_check(asset=asset_key(schema.SENTENCES), blocking=True, description="Sentence sentiment lies within -1…1.")
 def sentence_sentiment_in_range(warehouse: Warehouse) -> dg.AssetCheckResult:
     query = "select doc_id, sentence_index, sentiment from core.sentences where sentiment not between -1 and 1"
     bad = _sample(warehouse, query)

@@ -1,34 +1,19 @@
 """The Dagster definitions of News Warehouse: one job over every asset, a schedule and a sensor."""
 
 import base64
-import os
 import sys
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
-from pipelines import catalog
-from pipelines.assets import OWNERS, analyse, ingest, prepare
+from pipelines.assets import OWNERS, analyse, asset_key, ingest, prepare
 from pipelines.checks import CHECKS
-from pipelines.resources import (
-    CleaningRules,
-    LanguageDetection,
-    NlpModels,
-    RunLock,
-    SentimentScorers,
-    SourceFolder,
-    Warehouse,
-    WarehouseIOManager,
-    Workers,
-)
-from pipelines.settings import DEFAULT_SETTINGS
+from pipelines.resources import CleaningRules, LanguageDetection, NlpModels, SourceFolder, Workers
 from pipelines.sources import fingerprint_source_folder
 from pipelines.sql_models import DbtCli, dbt_project, dbt_project_fingerprint, sql_models
-from transforms.report import render_entity_chart, render_report_html
-
-for _name, _default in DEFAULT_SETTINGS.items():
-    os.environ.setdefault(_name, _default)
+from pipelines.warehouse import Warehouse, WarehouseIOManager
+from transforms import schema
+from transforms.report import CHART_ENTITIES, render_entity_chart, render_report_html
 
 SUMMARY_TABLES = ("core.documents", "core.rejected_documents", "core.entities", "core.entity_mentions")
 
@@ -38,13 +23,13 @@ SUMMARY_TABLES = ("core.documents", "core.rejected_documents", "core.entities", 
     group_name="publish",
     owners=OWNERS,
     kinds={"duckdb"},
-    deps=[*sql_models.keys, *catalog.TABLES],
+    deps=[*sql_models.keys, *(asset_key(table) for table in schema.TABLES)],
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """The DuckDB file analysts open: a complete copy of the working database, renamed into place."""
     warehouse.record_published_state(warehouse.input_state(dbt_project_fingerprint()))
     path = warehouse.publish()
-    with duckdb.connect(str(path), read_only=True) as connection:
+    with warehouse.read_published() as connection:
         counts = {table: connection.execute(f"select count(*) from {table}").fetchone()[0] for table in SUMMARY_TABLES}
     context.log.info(f"published {path}")
     return dg.MaterializeResult(
@@ -66,7 +51,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse)
 def entity_report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """The picture of the warehouse: an SVG chart of the most-mentioned entities and their tone, and
     a static HTML page (top entities, tone by language, documents) in `<warehouse folder>/report/`."""
-    with duckdb.connect(str(warehouse.published_path), read_only=True) as connection:
+    with warehouse.read_published() as connection:
         entities = connection.execute("select * from marts.entity_overview").pl()
         coverage = connection.execute("select * from marts.coverage_by_language").pl()
         documents = connection.execute("select * from marts.document_overview").pl()
@@ -77,7 +62,7 @@ def entity_report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
         metadata={
             "report": dg.MetadataValue.path(str(folder / "index.html")),
             "chart": dg.MetadataValue.md(f"![entities](data:image/svg+xml;base64,{base64.b64encode(chart).decode()})"),
-            "entities_charted": min(entities.height, 15),
+            "entities_charted": min(entities.height, CHART_ENTITIES),
         }
     )
 
@@ -110,6 +95,8 @@ def source_folder_sensor(context: dg.SensorEvaluationContext, source: SourceFold
     return dg.RunRequest(run_key=fingerprint)
 
 
+WAREHOUSE = Warehouse()
+
 defs = dg.Definitions(
     assets=[ingest, prepare, analyse, sql_models, published_warehouse, entity_report],
     asset_checks=CHECKS,
@@ -117,20 +104,16 @@ defs = dg.Definitions(
     schedules=[daily_schedule],
     sensors=[source_folder_sensor],
     executor=dg.in_process_executor,
+    # Every setting left unset is read from the environment when the run uses it, with the
+    # defaults of pipelines/settings.py; the warehouse is configured once and shared.
     resources={
-        "io_manager": WarehouseIOManager(warehouse_path=dg.EnvVar("NEWS_WAREHOUSE_PATH")),
-        "source": SourceFolder(path=dg.EnvVar("NEWS_SOURCE_DIR"), max_file_bytes=dg.EnvVar.int("NEWS_MAX_FILE_BYTES")),
-        "run_lock": RunLock(warehouse_path=dg.EnvVar("NEWS_WAREHOUSE_PATH")),
-        "warehouse": Warehouse(path=dg.EnvVar("NEWS_WAREHOUSE_PATH")),
-        "cleaning_rules": CleaningRules(path=dg.EnvVar("NEWS_CLEANING_RULES")),
+        "warehouse": WAREHOUSE,
+        "io_manager": WarehouseIOManager(warehouse=WAREHOUSE),
+        "source": SourceFolder(),
+        "cleaning_rules": CleaningRules(),
         "language_detection": LanguageDetection(),
-        "nlp_models": NlpModels(models=dg.EnvVar("NEWS_SPACY_MODELS"), watchlist_path=dg.EnvVar("NEWS_WATCHLIST_PATH")),
-        "sentiment_scorers": SentimentScorers(backends=dg.EnvVar("NEWS_SENTIMENT_BACKENDS")),
-        "workers": Workers(
-            processes=dg.EnvVar.int("NEWS_WORKERS"),
-            min_documents=dg.EnvVar.int("NEWS_PARALLEL_MIN_DOCUMENTS"),
-            documents_per_batch=dg.EnvVar.int("NEWS_DOCUMENTS_PER_BATCH"),
-        ),
+        "nlp_models": NlpModels(),
+        "workers": Workers(),
         "dbt": DbtCli(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
     },
 )

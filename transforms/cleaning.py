@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 import ftfy
 import polars as pl
 
+from transforms.schema import CLEANING_LOG, DOCUMENT_LINKS, PREP_CLEANED_DOCUMENTS
+
 RULE_KINDS = ("replace", "drop_line", "extract", "drop_trailing_block")
 METADATA_FIELDS = ("published_date", "source_note", "credits", "embeds", "related")
 EXAMPLE_CHARS = 80
@@ -409,20 +411,20 @@ def clean_text(text: str, rules: tuple[CleaningRule, ...]) -> CleanedText:
     return result
 
 
-CLEAN_DOCUMENT_SCHEMA = {
-    "doc_id": pl.String,
-    "text": pl.String,
-    "title": pl.String,
-    "section": pl.String,
-    "published_date": pl.Date,
-    "published_date_precision": pl.String,
-    "source_note": pl.String,
-    "credits": pl.String,
-    "embeds": pl.List(pl.String),
-    "related": pl.List(pl.String),
-}
-CLEANING_LOG_SCHEMA = {"doc_id": pl.String, "rule_id": pl.String, "n_matches": pl.Int64, "example": pl.String}
-LINK_SCHEMA = {"doc_id": pl.String, "url": pl.String, "kind": pl.String}
+CLEAN_DOCUMENT_SCHEMA = PREP_CLEANED_DOCUMENTS.subset(
+    "doc_id",
+    "text",
+    "title",
+    "section",
+    "published_date",
+    "published_date_precision",
+    "source_note",
+    "credits",
+    "embeds",
+    "related",
+)
+CLEANING_LOG_SCHEMA = CLEANING_LOG.polars_schema
+LINK_SCHEMA = DOCUMENT_LINKS.polars_schema
 
 
 def clean_documents(

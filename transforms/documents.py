@@ -6,12 +6,11 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 import polars as pl
 
 from transforms.cleaning import (
-    CLEAN_DOCUMENT_SCHEMA,
     CLEANING_LOG_SCHEMA,
     LINK_SCHEMA,
     CleaningRule,
@@ -19,16 +18,9 @@ from transforms.cleaning import (
 )
 from transforms.ingest import REJECTION_SCHEMA
 from transforms.language import LanguageDetector, detect_languages
+from transforms.schema import PREP_CLEANED_DOCUMENTS
 
-PREPARED_SCHEMA = {
-    "doc_id": pl.String,
-    "source_path": pl.String,
-    **{name: dtype for name, dtype in CLEAN_DOCUMENT_SCHEMA.items() if name != "doc_id"},
-    "language": pl.String,
-    "language_confidence": pl.Float64,
-    "present_in_source": pl.Boolean,
-    "prepare_fingerprint": pl.String,
-}
+PREPARED_SCHEMA = PREP_CLEANED_DOCUMENTS.polars_schema
 
 
 def split_duplicates(raw_documents: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -46,22 +38,16 @@ def split_duplicates(raw_documents: pl.DataFrame) -> tuple[pl.DataFrame, pl.Data
     return first, rejections.cast(REJECTION_SCHEMA)
 
 
-# Maps a function over batches and returns the results in order: the built-in `map` by default,
-# or a process pool's map (the pipeline passes one in for large inputs).
-BatchMap = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
+T = TypeVar("T")
+# Applies a function to consecutive slices of a frame of documents and returns the results in
+# order. The transforms' results never depend on how the frame is sliced; the pipeline passes
+# its worker pool's (`pipelines.parallel`), which slices large frames into batches for workers.
+FrameMap = Callable[[Callable[[pl.DataFrame], T], pl.DataFrame], list[T]]
 
 
-def sequential_map(function: Callable[[Any], Any], batches: list[Any]) -> list[Any]:
-    return [function(batch) for batch in batches]
-
-
-def split_batches(frame: pl.DataFrame, size: int) -> list[pl.DataFrame]:
-    """Consecutive slices of at most `size` rows (none for an empty frame), a quarter of that
-    over the last `2 × size` rows: workers then run out of work at nearly the same time."""
-    tail = max(0, frame.height - 2 * size)
-    offsets = [*range(0, tail, size), *range(tail, frame.height, max(1, size // 4))]
-    ends = [*offsets[1:], frame.height][: len(offsets)]
-    return [frame.slice(start, end - start) for start, end in zip(offsets, ends, strict=True)]
+def in_one_piece(function: Callable[[pl.DataFrame], T], frame: pl.DataFrame) -> list[T]:
+    """The whole frame at once, in this process (nothing for an empty frame)."""
+    return [function(frame)] if frame.height else []
 
 
 @dataclass(frozen=True)
@@ -107,16 +93,15 @@ def prepare_documents(
     *,
     fingerprint: str = "",
     previous: Prepared | None = None,
-    map_batches: BatchMap = sequential_map,
-    batch_size: int = 64,
+    map_frame: FrameMap = in_one_piece,
 ) -> Prepared:
     """Deduplicate, clean and detect the language of raw documents, reusing earlier work.
 
     A document whose bytes (`doc_id`) were prepared before with the same rules and settings
     (`fingerprint`) is taken from `previous` instead of being cleaned and detected again. Documents
     of `previous` whose file has gone stay, with `present_in_source` false. Rejections cover
-    duplicates and documents cleaning leaves empty. Cleaning and detection run on batches of
-    `batch_size` documents through `map_batches`; the result does not depend on either.
+    duplicates and documents cleaning leaves empty. Cleaning and detection run through
+    `map_frame`, on slices of the new documents; the result does not depend on the slicing.
     """
     unique, duplicates = split_duplicates(raw_documents)
     current_ids = unique.get_column("doc_id").implode()
@@ -125,9 +110,9 @@ def prepare_documents(
     reused_ids = reusable.get_column("doc_id").implode()
     fresh = unique.filter(~pl.col("doc_id").is_in(reused_ids))
 
-    batches = map_batches(
+    batches = map_frame(
         functools.partial(clean_and_detect, rules=rules, detector=detector),
-        split_batches(fresh.select("doc_id", "source_path", "raw_text"), batch_size),
+        fresh.select("doc_id", "source_path", "raw_text"),
     )
     detected = _concat(
         [batch.documents for batch in batches],

@@ -15,6 +15,8 @@ import polars as pl
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from transforms.schema import ENTITIES, ENTITY_MENTIONS, SENTENCES
+
 WAREHOUSE_LABELS = ("PERSON", "ORG", "LOC", "PRODUCT", "EVENT", "MISC")
 IGNORE = "IGNORE"
 # Majority ties are broken in this order.
@@ -139,17 +141,17 @@ def _is_name(text: str) -> bool:
     return letters >= 1 and len(text) >= 2 and not _ELISION.fullmatch(text.rstrip("'’") + "'")
 
 
-SENTENCE_SCHEMA = {"doc_id": pl.String, "sentence_index": pl.Int32, "start_char": pl.Int32, "end_char": pl.Int32}
-RAW_MENTION_SCHEMA = {
-    "doc_id": pl.String,
-    "sentence_index": pl.Int32,
-    "start_char": pl.Int32,
-    "end_char": pl.Int32,
-    "mention_text": pl.String,
-    "model_label": pl.String,
-    "label": pl.String,
-    "watchlist_name": pl.String,
-}
+SENTENCE_SCHEMA = SENTENCES.subset("doc_id", "sentence_index", "start_char", "end_char")
+# Mentions as the pipeline found them: the warehouse label comes from the entity they resolve to.
+RAW_MENTION_SCHEMA = ENTITY_MENTIONS.subset(
+    "doc_id", "sentence_index", "start_char", "end_char", "mention_text", "model_label", "watchlist_name"
+)
+
+
+def mention_label(model_label: str, watchlist_name: str | None) -> str | None:
+    """The warehouse label a single mention stands for: the watchlist's label as given, else the
+    model's label mapped (None for labels that are not names: DATE, MONEY …)."""
+    return model_label if watchlist_name is not None else LABEL_MAP.get(model_label)
 
 
 def extract_mentions(
@@ -158,9 +160,9 @@ def extract_mentions(
     """Run `nlp` over `(doc_id, text)` pairs; return `(sentences, mentions)`.
 
     Offsets are character offsets into the given text; a mention's text is always
-    `text[start_char:end_char]`. Mentions carry the model's label, the warehouse label and, when
-    the watchlist found them, the watchlist name. Labels that are not names are dropped, and so
-    are mentions the watchlist marks IGNORE.
+    `text[start_char:end_char]`. Mentions carry the model's label and, when the watchlist found
+    them, the watchlist name. Labels that are not names are dropped, and so are mentions the
+    watchlist marks IGNORE.
     """
     sentences: list[tuple] = []
     mentions: list[tuple] = []
@@ -181,7 +183,7 @@ def extract_mentions(
                     sentences.append((doc_id, index, start, end))
                     sentence_starts.append((start, index))
             for ent in doc.ents:
-                label = ent.label_ if ent.ent_id_ else LABEL_MAP.get(ent.label_)
+                label = mention_label(ent.label_, ent.ent_id_ or None)
                 if label is None or label == IGNORE:
                     continue
                 start, end = trim_mention(text, ent.start_char, ent.end_char)
@@ -189,7 +191,7 @@ def extract_mentions(
                     continue
                 sentence_index = max((index for begin, index in sentence_starts if begin <= start), default=0)
                 mentions.append(
-                    (doc_id, sentence_index, start, end, text[start:end], ent.label_, label, ent.ent_id_ or None)
+                    (doc_id, sentence_index, start, end, text[start:end], ent.label_, ent.ent_id_ or None)
                 )
     return (
         pl.DataFrame(sentences, schema=SENTENCE_SCHEMA, orient="row").sort("doc_id", "sentence_index"),
@@ -209,15 +211,7 @@ def entity_id(name: str, label: str) -> str:
     return hashlib.sha256(f"{label}\x1f{name}".encode()).hexdigest()[:16]
 
 
-ENTITY_SCHEMA = {
-    "entity_id": pl.String,
-    "name": pl.String,
-    "label": pl.String,
-    "n_mentions": pl.Int64,
-    "n_documents": pl.Int64,
-    "aliases": pl.List(pl.String),
-    "in_watchlist": pl.Boolean,
-}
+ENTITY_SCHEMA = ENTITIES.polars_schema
 
 
 def canonicalise_entities(
@@ -230,7 +224,8 @@ def canonicalise_entities(
     mention is the surname of a full PERSON name mentioned there (`Curran` after `Rowan Curran`). The entity's name and
     label are the watchlist's, else its most frequent form and majority label.
 
-    Returns `(mentions with entity_id and the entity's label, entities)`.
+    Returns `(mentions with entity_id and label, entities)`: a mention's `label` is its entity's,
+    set here once; what the pipeline said stays in `model_label`.
     """
     watch_keys: dict[str, WatchlistEntry] = {}
     for entry in watchlist:
@@ -241,7 +236,10 @@ def canonicalise_entities(
 
     texts = mentions.get_column("mention_text").to_list()
     named = [w or t for w, t in zip(mentions.get_column("watchlist_name").to_list(), texts, strict=True)]
-    mention_labels = mentions.get_column("label").to_list()
+    mention_labels = [
+        mention_label(model_label, watchlist_name)
+        for model_label, watchlist_name in mentions.select("model_label", "watchlist_name").iter_rows()
+    ]
     doc_ids = mentions.get_column("doc_id").to_list()
     folded = {form: mention_key(form) for form in set(named)}  # once per form, not per mention
     own_keys = [folded[form] for form in named]

@@ -9,14 +9,10 @@ from dataclasses import dataclass
 import charset_normalizer
 import polars as pl
 
-RAW_DOCUMENT_SCHEMA = {
-    "doc_id": pl.String,
-    "source_path": pl.String,
-    "n_bytes": pl.Int64,
-    "encoding": pl.String,
-    "raw_text": pl.String,
-}
-REJECTION_SCHEMA = {"source_path": pl.String, "reason": pl.String, "detail": pl.String}
+from transforms.schema import RAW_DOCUMENTS, REJECTED_DOCUMENTS
+
+RAW_DOCUMENT_SCHEMA = RAW_DOCUMENTS.polars_schema
+REJECTION_SCHEMA = REJECTED_DOCUMENTS.polars_schema
 
 # File signatures of common binary formats that end up in news exports with a text name.
 _BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (

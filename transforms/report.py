@@ -15,6 +15,19 @@ _RED_YELLOW_GREEN = (
     "#d9ef8b", "#a6d96a", "#66bd63", "#1a9850", "#006837",
 )  # fmt: skip
 _SENTIMENT_RANGE = 0.5  # colours saturate at ±0.5
+CHART_ENTITIES = 15  # bars in the entity chart
+
+
+def markdown_table(frame: pl.DataFrame, rows: int = 5, width: int = 60) -> str:
+    """The first `rows` rows of a frame as a Markdown table, cells cut at `width` characters."""
+    head = frame.head(rows)
+    cells = [
+        [("" if value is None else str(value)).replace("\n", " ").replace("|", "\\|")[:width] for value in row]
+        for row in head.iter_rows()
+    ]
+    lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * len(head.columns)]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
+    return "\n".join(lines)
 
 
 def sentiment_colour(sentiment: float | None) -> str:
@@ -27,7 +40,7 @@ def sentiment_colour(sentiment: float | None) -> str:
     return "#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(start, end, strict=True))
 
 
-def render_entity_chart(entity_overview: pl.DataFrame, top: int = 15) -> str:
+def render_entity_chart(entity_overview: pl.DataFrame, top: int = CHART_ENTITIES) -> str:
     """An SVG of horizontal bars: mentions of the `top` entities, coloured by the mean sentiment
     of their sentences, with that sentiment written at the end of each bar."""
     frame = entity_overview.sort(["n_mentions", "entity_name"], descending=[True, False]).head(top)

@@ -11,6 +11,8 @@ from typing import Protocol
 import polars as pl
 import unidecode
 
+from transforms.schema import DOCUMENTS
+
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
@@ -99,6 +101,9 @@ SCORER_BACKENDS: dict[str, Callable[[], SentimentScorer]] = {
     "vader_en": vader_english,
     "vader_fr": vader_french,
 }
+# The distribution that holds each backend's lexicon: its installed version is part of the
+# analysis fingerprint, so an upgrade re-scores.
+SCORER_PACKAGES: dict[str, str] = {"vader_en": "vaderSentiment", "vader_fr": "vaderSentiment-fr"}
 
 
 def build_scorers(language_backends: dict[str, str]) -> dict[str, SentimentScorer]:
@@ -120,16 +125,16 @@ def score_sentences(
     return sentences.with_columns(pl.Series("sentiment", values, dtype=pl.Float64))
 
 
-TONE_SCHEMA = {
-    "doc_id": pl.String,
-    "n_words": pl.Int64,
-    "tone": pl.Float64,
-    "positive_pct": pl.Float64,
-    "negative_pct": pl.Float64,
-    "polarity_pct": pl.Float64,
-    "sentiment_backend": pl.String,
-    "sentiment_missing_reason": pl.String,
-}
+TONE_SCHEMA = DOCUMENTS.subset(
+    "doc_id",
+    "n_words",
+    "tone",
+    "positive_pct",
+    "negative_pct",
+    "polarity_pct",
+    "sentiment_backend",
+    "sentiment_missing_reason",
+)
 
 
 def document_tone(documents: pl.DataFrame, scorers: dict[str, SentimentScorer]) -> pl.DataFrame:

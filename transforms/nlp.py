@@ -1,61 +1,26 @@
-"""Worker processes for the CPU-bound stages (cleaning, language detection, NLP, sentiment).
+"""Where the models load: spaCy pipelines with the watchlist ruler, sentiment scorers, and the
+analysis of one batch of documents with them.
 
-Batches of documents go to a pool of processes that each load a model once and keep it for the
-run; results come back in batch order, so the output never depends on the number of workers or on
-which worker was faster. Small inputs stay in the run's own process: starting workers costs more
-than it saves below a few hundred documents.
+Everything is cached per process (a worker loads each pipeline once and keeps it for the run) and
+built from `NlpSettings`, plain values a worker process receives with each batch.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+import importlib.metadata
 from dataclasses import dataclass
-from typing import Any
 
 import polars as pl
 import spacy
 from spacy.language import Language
 
-from pipelines import forkserver
 from transforms.analysis import LanguagePipeline, TextAnalysis, analyse_texts_or_record_failures
-from transforms.documents import sequential_map
 from transforms.entities import LINE_BREAKS, WatchlistEntry, add_watchlist_ruler
-from transforms.sentiment import SentimentScorer, build_scorers
+from transforms.sentiment import SCORER_PACKAGES, SentimentScorer, build_scorers
 
 # spaCy components the pipeline never uses; NER and senter carry their own embeddings.
 UNUSED_COMPONENTS = ("tok2vec", "tagger", "morphologizer", "parser", "attribute_ruler", "lemmatizer")
-
-
-class WorkerMap:
-    """Maps a function over batches of rows, in worker processes when there are enough rows.
-
-    Enough is `min_documents`, or two batches when the fork server was started early with the
-    models loaded (`python -m pipelines`): a worker then costs a fork, not a model load."""
-
-    def __init__(self, processes: int, min_documents: int):
-        self.max_processes = processes
-        self.min_documents = min_documents
-        self.processes_used = 1
-        self._pool: ProcessPoolExecutor | None = None
-
-    def __call__(self, function: Callable[[Any], Any], batches: list[Any]) -> list[Any]:
-        n_documents = sum(len(batch) for batch in batches)
-        enough = n_documents >= self.min_documents or (forkserver.started_early() and len(batches) > 1)
-        if self.max_processes <= 1 or not enough:
-            return sequential_map(function, batches)
-        if self._pool is None:
-            # Never fork the run's process: Polars' and DuckDB's native thread pools do not
-            # survive a fork, and a worker would wait on them forever (see pipelines.forkserver).
-            self.processes_used = min(self.max_processes, len(batches))
-            self._pool = ProcessPoolExecutor(max_workers=self.processes_used, mp_context=forkserver.context())
-        return list(self._pool.map(function, batches))
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +31,21 @@ class NlpSettings:
     watchlist: tuple[WatchlistEntry, ...]
     sentiment_backends: tuple[tuple[str, str], ...]  # (language, backend)
     batch_size: int = 16
+
+    def package_versions(self) -> tuple[tuple[str, str], ...]:
+        """The installed version of spaCy, of every configured pipeline package and of every
+        scorer's lexicon package: an upgrade of any of them changes the analysis."""
+        packages = {"spacy", *(model for _, model in self.models)}
+        packages |= {SCORER_PACKAGES[backend] for _, backend in self.sentiment_backends if backend in SCORER_PACKAGES}
+        return tuple((package, installed_version(package)) for package in sorted(packages))
+
+
+def installed_version(package: str) -> str:
+    """The installed distribution's version, or 'not installed' (the run then fails where it loads it)."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
 
 
 @functools.lru_cache(maxsize=8)
@@ -82,7 +62,8 @@ def load_pipeline(model: str, watchlist: tuple[WatchlistEntry, ...]) -> Language
 
 
 @functools.lru_cache(maxsize=32)
-def _blank_pipeline(language: str) -> LanguagePipeline:
+def blank_pipeline(language: str) -> LanguagePipeline:
+    """A pipeline without NER that only splits sentences, for a language without a model."""
     try:
         blank = spacy.blank(language)
     except Exception:  # spaCy has no tokenizer for this code (or it is 'und')
@@ -99,7 +80,7 @@ def language_pipelines(languages: list[str], settings: NlpSettings) -> dict[str,
     for language in languages:
         model = registry.get(language)
         if model is None:
-            pipelines[language] = _blank_pipeline(language)
+            pipelines[language] = blank_pipeline(language)
         else:
             pipelines[language] = LanguagePipeline(model, load_pipeline(model, settings.watchlist), has_ner=True)
     return pipelines
@@ -107,7 +88,15 @@ def language_pipelines(languages: list[str], settings: NlpSettings) -> dict[str,
 
 @functools.lru_cache(maxsize=4)
 def sentiment_scorers(backends: tuple[tuple[str, str], ...]) -> dict[str, SentimentScorer]:
+    """The scorers of `(language, backend)` pairs, built once per process."""
     return build_scorers(dict(backends))
+
+
+def load_models(settings: NlpSettings) -> None:
+    """Load every configured pipeline and scorer into this process's caches (a warm-up)."""
+    for _, model in settings.models:
+        load_pipeline(model, settings.watchlist)
+    sentiment_scorers(settings.sentiment_backends)
 
 
 def analyse_batch(batch: pl.DataFrame, settings: NlpSettings) -> TextAnalysis:

@@ -1,0 +1,193 @@
+"""The quiet console of `python -m pipelines`: one line per step instead of Dagster's event log.
+
+`quiet_console_logger` is a Dagster logger that `pipelines.run` gives the job it executes in
+process; the job of `definitions.py`, and so every run the UI, the schedule or the sensor starts,
+keeps Dagster's own console logger. Dagster records every event in the run storage whatever its
+loggers print. This one prints, on stderr:
+
+- the messages at INFO and above that assets and resources log through `context.log`
+  (`ingest: 5 files decoded, 0 rejected, in 0.02 s`), and Dagster's warnings and errors;
+- a line when a step ends: its name, seconds and the main counts of its outputs' metadata
+  (`analyse done in 16.2 s: 5 documents through NLP, 0 reused, 1 worker process; core.documents
+  5 rows, …`), or that it was skipped, or the error it failed with. Steps that only run asset
+  checks and pass share one line (`5 asset checks passed in 0.9 s`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import dagster as dg
+
+# Counts from an asset's output metadata worth a word on its step's line: key → (singular, plural).
+# Keys a step's metadata does not have are left out; the order here is the order on the line.
+KNOWN_COUNTS: dict[str, tuple[str, str]] = {
+    "documents_cleaned_and_detected": ("document cleaned and detected", "documents cleaned and detected"),
+    "documents_through_nlp": ("document through NLP", "documents through NLP"),
+    "documents_reused": ("reused", "reused"),
+    "documents_no_longer_in_source": ("no longer in the source", "no longer in the source"),
+    "worker_processes": ("worker process", "worker processes"),
+}
+ROW_COUNT = "dagster/row_count"
+# Beyond this many tables, a step's line gives their number and total rows rather than each table.
+MAX_TABLES_LISTED = 4
+_SKIPPING = re.compile(r"^Skipping step \S+ due to skipped dependencies: (?P<deps>\[.*\])\.?$", re.DOTALL)
+_STRING_LIST = re.compile(r"\[('[^'\]]*'(?:, '[^'\]]*')*)\]")
+
+
+@dataclass
+class _Step:
+    started: float | None = None
+    outputs: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
+    checks: list[tuple[str, bool]] = field(default_factory=list)  # (check name, passed)
+    skipped_because: str = ""
+
+
+class StepLines:
+    """Turns the log records of a run into the quiet console's lines: the logger's logic.
+
+    Fed every record the run logs, whatever its level; `lines_for` returns what to print for it
+    (often nothing). Keeps, per step, what it materialized and checked until the step ends."""
+
+    def __init__(self) -> None:
+        self._steps: dict[str, _Step] = {}
+        self._passed_checks: list[float] = []  # seconds of check-only steps that passed, not yet said
+
+    def lines_for(self, record: logging.LogRecord) -> list[str]:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event: dg.DagsterEvent | None = meta.get("dagster_event")
+        message = str(meta.get("orig_message", record.getMessage()))
+        source = meta.get("step_key") or meta.get("resource_name")
+        if event is None:  # a message logged by user code, or by Dagster without an event
+            if record.levelno < logging.INFO:
+                return []
+            skipping = _SKIPPING.match(message) if source else None
+            if skipping:  # said with the STEP_SKIPPED event
+                self._step(source).skipped_because = _unique_names(skipping["deps"])
+                return []
+            return self._say(f"{source}: {_dedupe_lists(message)}" if source else _dedupe_lists(message))
+        step_key = event.step_key or source
+        if event.is_step_start:
+            self._step(step_key).started = record.created
+        elif event.is_step_materialization:
+            materialization = event.step_materialization_data.materialization
+            self._step(step_key).outputs.append((materialization.asset_key.to_user_string(), materialization.metadata))
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
+            self._step(step_key).checks.append((evaluation.check_name, bool(evaluation.passed)))
+        elif event.is_step_success:
+            step = self._steps.pop(step_key, _Step())
+            seconds = event.event_specific_data.duration_ms / 1000
+            if step.checks and not step.outputs and all(passed for _, passed in step.checks):
+                self._passed_checks.extend([seconds / len(step.checks)] * len(step.checks))
+                return []
+            return self._say(f"{step_key} done in {seconds:.1f} s{_details(step)}")
+        elif event.is_step_skipped:
+            step = self._steps.pop(step_key, _Step())
+            because = f" (nothing new from {step.skipped_because})" if step.skipped_because else ""
+            return self._say(f"{step_key} skipped{because}")
+        elif event.is_step_failure:
+            step = self._steps.pop(step_key, _Step())
+            seconds = record.created - (step.started or record.created)
+            return self._say(f"{step_key} FAILED after {seconds:.1f} s{_details(step)}\n  {_error_message(event)}")
+        elif event.is_job_success or event.is_job_failure:
+            return self._say(None)  # the run's summary says how it ended
+        elif record.levelno >= logging.WARNING:
+            return self._say(f"{step_key}: {message}" if step_key else message)
+        return []
+
+    def _step(self, key: str) -> _Step:
+        return self._steps.setdefault(key, _Step())
+
+    def _say(self, line: str | None) -> list[str]:
+        """`line`, after the line of the checks that passed since the last line, if any."""
+        lines = []
+        if self._passed_checks:
+            n, seconds = len(self._passed_checks), sum(self._passed_checks)
+            lines.append(f"{n} asset check{'s' if n != 1 else ''} passed in {seconds:.1f} s")
+            self._passed_checks = []
+        return [*lines, line] if line is not None else lines
+
+
+def _value(entry: Any) -> Any:
+    """The plain value of a metadata entry (Dagster wraps them in MetadataValue objects)."""
+    return getattr(entry, "value", entry)
+
+
+def _count(n: int, words: tuple[str, str]) -> str:
+    return f"{n:,} {words[0] if n == 1 else words[1]}"
+
+
+def _details(step: _Step) -> str:
+    """`: <known counts>; <rows per table>; <checks>` from what the step recorded, or ''."""
+    counts: dict[str, int] = {}
+    for _, metadata in step.outputs:
+        for key in KNOWN_COUNTS:
+            value = _value(metadata[key]) if key in metadata else None
+            if isinstance(value, int) and not isinstance(value, bool):
+                counts.setdefault(key, value)
+    parts = [", ".join(_count(counts[key], KNOWN_COUNTS[key]) for key in KNOWN_COUNTS if key in counts)]
+    rows = [(name, _value(metadata[ROW_COUNT])) for name, metadata in step.outputs if ROW_COUNT in metadata]
+    rows = [(name, n) for name, n in rows if isinstance(n, int)]
+    if len(rows) > MAX_TABLES_LISTED:
+        parts.append(f"{len(rows)} tables, {sum(n for _, n in rows):,} rows")
+    else:
+        parts.append(", ".join(f"{name} {_count(n, ('row', 'rows'))}" for name, n in rows))
+    if step.checks:
+        failed = [name for name, passed in step.checks if not passed]
+        parts.append(
+            f"{_count(len(step.checks), ('check', 'checks'))}, failed: {', '.join(failed)}"
+            if failed
+            else f"{_count(len(step.checks), ('check', 'checks'))} passed"
+        )
+    details = "; ".join(part for part in parts if part)
+    return f": {details}" if details else ""
+
+
+def _error_message(event: dg.DagsterEvent) -> str:
+    """The message of the error a step failed with: the exception user code raised rather than
+    the Dagster error around it (the traceback is in the run storage, and printed with VERBOSE=1)."""
+    error = getattr(event.event_specific_data, "error", None)
+    if error is None:
+        return event.message or "no error recorded"
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip().replace("\n", "\n  ")
+
+
+def _unique_names(text: str) -> str:
+    return ", ".join(dict.fromkeys(re.findall(r"'([^']*)'", text)))
+
+
+def _dedupe_lists(message: str) -> str:
+    """`['sql_models', 'sql_models', …]` (one per output) as `['sql_models']`."""
+    return _STRING_LIST.sub(lambda found: "[" + ", ".join(dict.fromkeys(found[1].split(", "))) + "]", message)
+
+
+class _StepLinesHandler(logging.Handler):
+    def __init__(self, stream: TextIO):
+        super().__init__(level=logging.DEBUG)
+        self.step_lines = StepLines()
+        self.stream = stream
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            for line in self.step_lines.lines_for(record):
+                self.stream.write(line + "\n")
+            self.stream.flush()
+        except Exception:  # noqa: BLE001 - a console line must never fail the run
+            self.handleError(record)
+
+
+@dg.logger(description="One line per step (seconds, counts); messages at INFO and above; warnings and errors.")
+def quiet_console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
+    # A logger of the run's own, not registered with the logging module: it goes with the run.
+    logger = logging.Logger(f"news_warehouse.console.{init_context.run_id}", level=logging.DEBUG)
+    logger.addHandler(_StepLinesHandler(sys.stderr))
+    logger.propagate = False
+    return logger

@@ -1,0 +1,307 @@
+"""The warehouse schema: every table the Python assets write, declared once.
+
+Each table's columns — name, Polars type, comment — and its key live here, as plain data. Everything
+else derives from them: the frames the transforms build (`Table.polars_schema`, `Table.empty`,
+`Table.conform`), the DuckDB DDL and `COMMENT`s and the type check of the IO manager
+(`pipelines/warehouse.py`), the column schema the Dagster UI shows (`pipelines/assets.py`), the
+README's table guide (`markdown_guide`), and the test that holds the dbt sources to it.
+
+Adding a column to a core table is one `Column(...)` here plus the transform that fills it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: pl.DataType
+    comment: str
+
+    @property
+    def sql_type(self) -> str:
+        return sql_type(self.dtype)
+
+
+@dataclass(frozen=True)
+class Table:
+    schema: str
+    name: str
+    grain: str  # what one row is ("document", "entity mention" …)
+    purpose: str  # what the table is for, in a few words
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()  # columns whose values identify a row
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def description(self) -> str:
+        return f"One row per {self.grain}: {self.purpose}."
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    @property
+    def polars_schema(self) -> dict[str, pl.DataType]:
+        return {column.name: column.dtype for column in self.columns}
+
+    def subset(self, *names: str) -> dict[str, pl.DataType]:
+        """The Polars schema of some of the columns, in the order given (for intermediate frames)."""
+        types = self.polars_schema
+        return {name: types[name] for name in names}
+
+    def empty(self) -> pl.DataFrame:
+        return pl.DataFrame(schema=self.polars_schema)
+
+    def conform(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The table's columns of `frame`, in the declared order and types."""
+        return frame.select(self.column_names).cast(self.polars_schema)
+
+    def problems(self, frame: pl.DataFrame) -> list[str]:
+        """What keeps `frame` from being this table: missing, extra or mistyped columns, repeated keys."""
+        found = dict(frame.schema)
+        declared = self.polars_schema
+        problems = [f"missing column {name}" for name in declared if name not in found]
+        problems += [f"undeclared column {name}" for name in found if name not in declared]
+        problems += [
+            f"column {name} is {found[name]}, declared {dtype}"
+            for name, dtype in declared.items()
+            if name in found and found[name] != dtype and found[name] != pl.Null
+        ]
+        if not problems and self.key and frame.height and frame.select(self.key).is_duplicated().any():
+            problems.append(f"key {', '.join(self.key)} repeats")
+        return problems
+
+
+_SQL_TYPES: dict[type[pl.DataType], str] = {
+    pl.String: "varchar",
+    pl.Int32: "integer",
+    pl.Int64: "bigint",
+    pl.Float64: "double",
+    pl.Boolean: "boolean",
+    pl.Date: "date",
+}
+
+
+def sql_type(dtype: pl.DataType) -> str:
+    """The DuckDB type a Polars type is stored as (and the name the catalogue shows)."""
+    if isinstance(dtype, pl.List):
+        return f"{sql_type(dtype.inner)}[]"
+    if isinstance(dtype, pl.Datetime):
+        return "timestamp with time zone" if dtype.time_zone else "timestamp"
+    return _SQL_TYPES[dtype.base_type()]
+
+
+def _columns(*rows: tuple[str, pl.DataType, str]) -> tuple[Column, ...]:
+    return tuple(Column(*row) for row in rows)
+
+
+STRING_LIST = pl.List(pl.String)
+
+RAW_DOCUMENTS = Table(
+    "raw",
+    "documents",
+    "source file version (`doc_id` = sha256 of its bytes)",
+    "the decoded text as it arrived, its encoding and size",
+    _columns(
+        ("doc_id", pl.String, "sha256 hex of the file's raw bytes; the same content always has the same id"),
+        ("source_path", pl.String, "path of the file relative to the source folder"),
+        ("n_bytes", pl.Int64, "size of the file in bytes"),
+        ("encoding", pl.String, "the encoding the bytes were decoded with (utf-8, utf-8-sig, cp1252, …)"),
+        ("raw_text", pl.String, "the decoded text, before any cleaning"),
+    ),
+    key=("source_path",),
+)
+RAW_REJECTED_FILES = Table(
+    "raw",
+    "rejected_files",
+    "file that could not be read or decoded",
+    "why (empty, binary, undecodable, unreadable, symbolic link …)",
+    _columns(
+        ("source_path", pl.String, "path of the file relative to the source folder"),
+        ("reason", pl.String, "stable reason code: empty, binary, undecodable, unreadable, symlink …"),
+        ("detail", pl.String, "a sentence for people saying what was wrong"),
+    ),
+    key=("source_path",),
+)
+PREP_CLEANED_DOCUMENTS = Table(
+    "prep",
+    "cleaned_documents",
+    "document, after cleaning and language detection",
+    "intermediate step before NLP",
+    _columns(
+        ("doc_id", pl.String, "sha256 hex of the source file's bytes"),
+        ("source_path", pl.String, "path of the file relative to the source folder"),
+        ("title", pl.String, "the leading heading line, when the text starts with one"),
+        ("section", pl.String, "a leading section label (for example 'Intelligence Artificielle')"),
+        (
+            "published_date",
+            pl.Date,
+            "publication date read from the text; first day of the month or year when less precise",
+        ),
+        ("published_date_precision", pl.String, "day, month or year: how much of published_date the text gave"),
+        ("language", pl.String, "ISO 639-1 code of the text's language, or 'und' when unsure"),
+        ("language_confidence", pl.Float64, "langdetect's probability for that language (0 when undetermined)"),
+        ("text", pl.String, "the cleaned text; every character offset in the warehouse points into it"),
+        ("source_note", pl.String, "note naming the original publication, moved out of the text"),
+        ("credits", pl.String, "translator or author credit lines, moved out of the text"),
+        ("embeds", STRING_LIST, "embedded posts (tweets) and link lines moved out of the text"),
+        ("related", STRING_LIST, "trailing 'read more' items moved out of the text"),
+        ("present_in_source", pl.Boolean, "false when the document's file has since left the source folder"),
+        ("prepare_fingerprint", pl.String, "hash of the cleaning rules and settings that prepared this row"),
+    ),
+    key=("doc_id",),
+)
+DOCUMENTS = Table(
+    "core",
+    "documents",
+    "document (distinct content)",
+    "cleaned `text`, `title`, `section`, `published_date`, `language`, GDELT `tone`, `sentiment`, counts",
+    (
+        *PREP_CLEANED_DOCUMENTS.columns,
+        *_columns(
+            ("n_words", pl.Int64, "words in the cleaned text"),
+            ("n_sentences", pl.Int64, "sentences in the cleaned text (null without an NLP pipeline)"),
+            ("tone", pl.Float64, "GDELT tone: positive_pct minus negative_pct (-100…100)"),
+            ("positive_pct", pl.Float64, "share of words the sentiment lexicon scores positive, in %"),
+            ("negative_pct", pl.Float64, "share of words the sentiment lexicon scores negative, in %"),
+            ("polarity_pct", pl.Float64, "positive_pct plus negative_pct: how emotionally charged the text is"),
+            ("sentiment", pl.Float64, "mean sentence sentiment weighted by sentence length (-1…1)"),
+            ("sentiment_backend", pl.String, "the sentiment scorer used for this language"),
+            ("sentiment_missing_reason", pl.String, "why tone and sentiment are null, when they are"),
+            ("nlp_pipeline", pl.String, "the spaCy pipeline that found sentences and entities"),
+            ("entities_missing_reason", pl.String, "why the document has no entity extraction, when it has none"),
+            (
+                "analysis_fingerprint",
+                pl.String,
+                "hash of the models (and their installed versions), watchlist and scorers that analysed this row",
+            ),
+        ),
+    ),
+    key=("doc_id",),
+)
+REJECTED_DOCUMENTS = Table(
+    "core",
+    "rejected_documents",
+    "input file that did not become a document",
+    "`reason` and `detail`; files = documents + rejected, always",
+    _columns(
+        ("source_path", pl.String, "path of the file relative to the source folder"),
+        (
+            "reason",
+            pl.String,
+            "stable reason code: empty, binary, undecodable, unreadable, duplicate_content, no_text …",
+        ),
+        ("detail", pl.String, "a sentence for people saying what was wrong"),
+    ),
+    key=("source_path",),
+)
+CLEANING_LOG = Table(
+    "core",
+    "cleaning_log",
+    "document and cleaning rule that changed it",
+    "the audit trail of cleaning, with an example",
+    _columns(
+        ("doc_id", pl.String, "the document"),
+        ("rule_id", pl.String, "the rule (config/cleaning_rules.toml) or generic repair (generic.*, layout.*)"),
+        ("n_matches", pl.Int64, "how many times the rule matched in this document"),
+        ("example", pl.String, "a short example of what the rule changed"),
+    ),
+    key=("doc_id", "rule_id"),
+)
+DOCUMENT_LINKS = Table(
+    "core",
+    "document_links",
+    "URL in a document",
+    "tweets and links moved out of the text",
+    _columns(
+        ("doc_id", pl.String, "the document"),
+        ("url", pl.String, "the URL"),
+        ("kind", pl.String, "tweet (t.co, twitter.com, x.com) or link"),
+    ),
+    key=("doc_id", "url"),
+)
+SENTENCES = Table(
+    "core",
+    "sentences",
+    "sentence",
+    "character offsets into `core.documents.text`, `sentiment` in −1…1",
+    _columns(
+        ("doc_id", pl.String, "the document"),
+        ("sentence_index", pl.Int32, "position of the sentence in the document, from 0"),
+        ("start_char", pl.Int32, "offset of the first character in core.documents.text (0-based)"),
+        ("end_char", pl.Int32, "offset after the last character (text[start_char:end_char] is the sentence)"),
+        ("sentiment", pl.Float64, "sentence sentiment in -1…1 (VADER compound); null when the language has no scorer"),
+    ),
+    key=("doc_id", "sentence_index"),
+)
+ENTITY_MENTIONS = Table(
+    "core",
+    "entity_mentions",
+    "entity mention",
+    "`field` (text, or credits / source_note that cleaning moved out) and offsets into it "
+    "(`text[start_char:end_char] == mention_text`), `model_label`, `label`, `entity_id`",
+    _columns(
+        ("doc_id", pl.String, "the document"),
+        ("field", pl.String, "the core.documents column the offsets point into: text, credits or source_note"),
+        ("sentence_index", pl.Int32, "the sentence (core.sentences) holding the mention; null outside the text"),
+        ("start_char", pl.Int32, "offset of the mention in that column (0-based)"),
+        ("end_char", pl.Int32, "offset after the mention: text[start_char:end_char] == mention_text"),
+        ("mention_text", pl.String, "the mention as written"),
+        ("model_label", pl.String, "the label the spaCy pipeline or watchlist gave this mention"),
+        ("label", pl.String, "the label of the mention's entity (core.entities.label): PERSON, ORG, LOC, PRODUCT, EVENT or MISC"),
+        ("watchlist_name", pl.String, "the watchlist name that matched, when the watchlist found it"),
+        ("entity_id", pl.String, "the canonical entity (core.entities) this mention names"),
+    ),
+    key=("doc_id", "field", "start_char", "end_char"),
+)
+ENTITIES = Table(
+    "core",
+    "entities",
+    "canonical entity",
+    "`name`, `label`, `n_mentions`, `n_documents`, `aliases`",
+    _columns(
+        ("entity_id", pl.String, "stable id: a hash of the canonical name and label"),
+        ("name", pl.String, "canonical name (the watchlist's, else the most frequent form)"),
+        ("label", pl.String, "PERSON, ORG, LOC, PRODUCT, EVENT or MISC"),
+        ("n_mentions", pl.Int64, "mentions of the entity in all documents"),
+        ("n_documents", pl.Int64, "documents that mention the entity"),
+        ("aliases", STRING_LIST, "distinct forms the entity is written as"),
+        ("in_watchlist", pl.Boolean, "whether the entity comes from config/watchlist.csv"),
+    ),
+    key=("entity_id",),
+)
+
+# In the order of the flow (and of the README's table guide).
+TABLES: tuple[Table, ...] = (
+    RAW_DOCUMENTS,
+    RAW_REJECTED_FILES,
+    PREP_CLEANED_DOCUMENTS,
+    DOCUMENTS,
+    REJECTED_DOCUMENTS,
+    CLEANING_LOG,
+    DOCUMENT_LINKS,
+    SENTENCES,
+    ENTITY_MENTIONS,
+    ENTITIES,
+)
+
+
+def table(qualified_name: str) -> Table:
+    """The table called `schema.name`."""
+    for candidate in TABLES:
+        if candidate.qualified_name == qualified_name:
+            return candidate
+    raise KeyError(f"no table {qualified_name} in the schema")
+
+
+def markdown_guide(tables: tuple[Table, ...] = TABLES) -> str:
+    """The rows of the README's table guide (`| table | one row per | what for |`) for `tables`."""
+    return "\n".join(f"| `{t.qualified_name}` | {t.grain} | {t.purpose} |" for t in tables)
