@@ -8,7 +8,7 @@ Before importing anything heavy, it starts the workers' fork server when the run
 workers: the models load on the second core while this process imports Dagster and dbt.
 """
 
-import atexit
+import gc
 import os
 import sys
 
@@ -37,13 +37,9 @@ if _may_use_workers():
 from pipelines.run import main  # noqa: E402
 
 code = main()
-# The run is over and recorded: exit handlers run (logging, worker pools, multiprocessing's own
-# clean-up), then the process ends without tearing down every module and object Dagster, dbt and
-# spaCy built, which takes over a second and changes nothing on disk.
-run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
-if run_exit_handlers is None:  # not CPython: the ordinary way
-    sys.exit(code)
-run_exit_handlers()
-sys.stdout.flush()
-sys.stderr.flush()
-os._exit(code)
+# The run is over and recorded. What is left is the interpreter's teardown, whose cost is its last
+# garbage collections over every object Dagster, dbt and spaCy built (seconds, for nothing on
+# disk): frozen, those objects are left out of them. Exit handlers, the flushing of files and
+# streams and the clearing of modules happen as in any exit.
+gc.freeze()
+sys.exit(code)

@@ -134,8 +134,7 @@ def prepare(
 
 def _previous_preparation(warehouse: Warehouse) -> Prepared | None:
     tables = [
-        warehouse.read_previous(t)
-        for t in (schema.PREP_CLEANED_DOCUMENTS, schema.CLEANING_LOG, schema.DOCUMENT_LINKS)
+        warehouse.read_previous(t) for t in (schema.PREP_CLEANED_DOCUMENTS, schema.CLEANING_LOG, schema.DOCUMENT_LINKS)
     ]
     if any(table is None for table in tables):
         return None

@@ -39,7 +39,11 @@ def documents_have_valid_languages(warehouse: Warehouse) -> dg.AssetCheckResult:
 @dg.asset_check(
     asset=asset_key(schema.REJECTED_DOCUMENTS),
     blocking=True,
-    additional_deps=[asset_key(schema.DOCUMENTS), asset_key(schema.RAW_DOCUMENTS), asset_key(schema.RAW_REJECTED_FILES)],
+    additional_deps=[
+        asset_key(schema.DOCUMENTS),
+        asset_key(schema.RAW_DOCUMENTS),
+        asset_key(schema.RAW_REJECTED_FILES),
+    ],
     description="Every input file is either a document or a rejected document.",
 )
 def every_input_file_is_accounted_for(warehouse: Warehouse) -> dg.AssetCheckResult:

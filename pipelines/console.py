@@ -30,12 +30,14 @@ KNOWN_COUNTS: dict[str, tuple[str, str]] = {
     "documents_cleaned_and_detected": ("document cleaned and detected", "documents cleaned and detected"),
     "documents_through_nlp": ("document through NLP", "documents through NLP"),
     "documents_reused": ("reused", "reused"),
-    "documents_no_longer_in_source": ("no longer in the source", "no longer in the source"),
     "worker_processes": ("worker process", "worker processes"),
 }
 ROW_COUNT = "dagster/row_count"
+RUN_ENDS = frozenset({dg.DagsterEventType.RUN_SUCCESS, dg.DagsterEventType.RUN_FAILURE})
 # Beyond this many tables, a step's line gives their number and total rows rather than each table.
 MAX_TABLES_LISTED = 4
+# Longer messages below WARNING are cut (whole in the run storage and with VERBOSE=1).
+MAX_MESSAGE_CHARACTERS = 240
 _SKIPPING = re.compile(r"^Skipping step \S+ due to skipped dependencies: (?P<deps>\[.*\])\.?$", re.DOTALL)
 _STRING_LIST = re.compile(r"\[('[^'\]]*'(?:, '[^'\]]*')*)\]")
 
@@ -68,15 +70,19 @@ class StepLines:
                 return []
             skipping = _SKIPPING.match(message) if source else None
             if skipping:  # said with the STEP_SKIPPED event
-                self._step(source).skipped_because = _unique_names(skipping["deps"])
+                self._step(source).skipped_because = _unique_steps(skipping["deps"])
                 return []
-            return self._say(f"{source}: {_dedupe_lists(message)}" if source else _dedupe_lists(message))
+            text = _dedupe_lists(message)
+            if record.levelno < logging.WARNING and len(text) > MAX_MESSAGE_CHARACTERS:
+                text = text[: MAX_MESSAGE_CHARACTERS - 1] + "…"
+            return self._say(f"{source}: {text}" if source else text)
         step_key = event.step_key or source
         if event.is_step_start:
             self._step(step_key).started = record.created
         elif event.is_step_materialization:
             materialization = event.step_materialization_data.materialization
-            self._step(step_key).outputs.append((materialization.asset_key.to_user_string(), materialization.metadata))
+            table = ".".join(materialization.asset_key.path)  # core.documents: the DuckDB name
+            self._step(step_key).outputs.append((table, materialization.metadata))
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.asset_check_evaluation_data
             self._step(step_key).checks.append((evaluation.check_name, bool(evaluation.passed)))
@@ -95,10 +101,11 @@ class StepLines:
             step = self._steps.pop(step_key, _Step())
             seconds = record.created - (step.started or record.created)
             return self._say(f"{step_key} FAILED after {seconds:.1f} s{_details(step)}\n  {_error_message(event)}")
-        elif event.is_job_success or event.is_job_failure:
+        elif event.event_type in RUN_ENDS:
             return self._say(None)  # the run's summary says how it ended
-        elif record.levelno >= logging.WARNING:
-            return self._say(f"{step_key}: {message}" if step_key else message)
+        elif record.levelno >= logging.WARNING:  # Dagster's warnings and errors, e.g. a resource that failed
+            error = f"\n  {_error_message(event)}" if getattr(event.event_specific_data, "error", None) else ""
+            return self._say((f"{step_key}: {message}" if step_key else message) + error)
         return []
 
     def _step(self, key: str) -> _Step:
@@ -160,8 +167,9 @@ def _error_message(event: dg.DagsterEvent) -> str:
     return error.message.strip().replace("\n", "\n  ")
 
 
-def _unique_names(text: str) -> str:
-    return ", ".join(dict.fromkeys(re.findall(r"'([^']*)'", text)))
+def _unique_steps(text: str) -> str:
+    """`['sql_models.a', 'sql_models.b']` (step.output names) as `sql_models`."""
+    return ", ".join(dict.fromkeys(name.split(".")[0] for name in re.findall(r"'([^']*)'", text)))
 
 
 def _dedupe_lists(message: str) -> str:
@@ -169,10 +177,16 @@ def _dedupe_lists(message: str) -> str:
     return _STRING_LIST.sub(lambda found: "[" + ", ".join(dict.fromkeys(found[1].split(", "))) + "]", message)
 
 
+# Dagster builds a run's loggers more than once (the run's start and end events go through other
+# instances than its steps' events): what a run's steps did is kept per run, for all of them.
+_RUNS: dict[str, StepLines] = {}
+
+
 class _StepLinesHandler(logging.Handler):
-    def __init__(self, stream: TextIO):
+    def __init__(self, run_id: str, stream: TextIO):
         super().__init__(level=logging.DEBUG)
-        self.step_lines = StepLines()
+        self.run_id = run_id
+        self.step_lines = _RUNS.setdefault(run_id, StepLines())
         self.stream = stream
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -180,6 +194,9 @@ class _StepLinesHandler(logging.Handler):
             for line in self.step_lines.lines_for(record):
                 self.stream.write(line + "\n")
             self.stream.flush()
+            event = (getattr(record, "dagster_meta", None) or {}).get("dagster_event")
+            if event is not None and event.event_type in RUN_ENDS:
+                _RUNS.pop(self.run_id, None)
         except Exception:  # noqa: BLE001 - a console line must never fail the run
             self.handleError(record)
 
@@ -188,6 +205,6 @@ class _StepLinesHandler(logging.Handler):
 def quiet_console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     # A logger of the run's own, not registered with the logging module: it goes with the run.
     logger = logging.Logger(f"news_warehouse.console.{init_context.run_id}", level=logging.DEBUG)
-    logger.addHandler(_StepLinesHandler(sys.stderr))
+    logger.addHandler(_StepLinesHandler(init_context.run_id, sys.stderr))
     logger.propagate = False
     return logger

@@ -94,7 +94,8 @@ class NlpModels(dg.ConfigurableResource):
     sentiment scorer scores which language (NEWS_SENTIMENT_BACKENDS)."""
 
     models: str | None = Field(
-        default=None, description="language=package pairs; install another pipeline and name it here; unset: NEWS_SPACY_MODELS"
+        default=None,
+        description="language=package pairs; install another pipeline and name it here; unset: NEWS_SPACY_MODELS",
     )
     watchlist_path: str | None = Field(default=None, description="watchlist file; unset: NEWS_WATCHLIST_PATH")
     sentiment_backends: str | None = Field(
@@ -115,7 +116,9 @@ class NlpModels(dg.ConfigurableResource):
         return NlpSettings(
             models=tuple(sorted(self.registry.items())),
             watchlist=self.watchlist(),
-            sentiment_backends=tuple(sorted(parse_mapping(self.sentiment_backends or setting("NEWS_SENTIMENT_BACKENDS")).items())),
+            sentiment_backends=tuple(
+                sorted(parse_mapping(self.sentiment_backends or setting("NEWS_SENTIMENT_BACKENDS")).items())
+            ),
             batch_size=self.batch_size,
         )
 

@@ -53,6 +53,11 @@ SETTINGS: tuple[Setting, ...] = (
         "below this many new documents, the work stays in the run's process",
     ),
     Setting("NEWS_DOCUMENTS_PER_BATCH", "64", "documents sent to a worker process at a time"),
+    Setting(
+        "NEWS_RUN_LOCK_WAIT_SECONDS",
+        "3600",
+        "how long a run waits for the run holding the warehouse's lock before it fails",
+    ),
 )
 _DEFAULTS = {entry.name: entry.default for entry in SETTINGS}
 

@@ -1,21 +1,23 @@
-"""The dbt project in sql/ as Dagster assets: staging views and marts, dbt tests as asset checks."""
+"""The dbt project in sql/ as Dagster assets: staging views and marts, dbt tests as asset checks.
+
+The build runs dbt in this process through dbt's public `dbtRunner`, from a parse of the project
+kept by an earlier run; the few private dagster-dbt/dbt/dbt-duckdb things that needs are in
+pipelines/dbt_adapter.py, pinned to the versions they were checked against. When the installed
+versions are not those, or when only part of the dbt assets is selected, the build goes through
+dagster-dbt's public `DbtCliResource.cli()` instead: a dbt process, slower, the same result."""
 
 import hashlib
 import os
-import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import cached_property
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
-from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
-from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
-from dbt.version import __version__ as dbt_version
-from packaging import version
 
+from pipelines import dbt_adapter
 from pipelines.assets import OWNERS
 from pipelines.resources import fingerprint
 from pipelines.warehouse import Warehouse, quote_identifier
@@ -25,33 +27,57 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 dbt_project = DbtProject(project_dir=SQL_DIR, profiles_dir=SQL_DIR)
 # Folders of sql/ that dbt writes, not part of the project's definition.
 _GENERATED = {"target", "logs", "dbt_packages"}
+# What the dbt assets select: dagster-dbt's default, spelled out because the in-process build passes
+# it to dbt itself (dagster-dbt passes it when every dbt asset is selected).
+DBT_SELECT = "fqn:*"
+# dbt's parse of the project, kept per parse key (see DbtCli.build_in_process).
+PARSED_PROJECTS = SQL_DIR / "target" / "parsed"
 
-
-# The dbt events that carry a node's result: dagster-dbt turns them into outputs and check results.
-_RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"})
+DbtEvent = dg.Output | dg.AssetCheckResult | dg.AssetObservation | dg.AssetMaterialization
 
 
 class DbtCli(DbtCliResource):
-    """dagster-dbt's CLI resource, plus `build_in_process`: the same build through dbt's Python API.
+    """dagster-dbt's CLI resource, plus `build`: the same `dbt build`, in this process when it can be.
 
-    `dbt.cli()` starts a dbt process that imports dbt and parses the project again, several
-    seconds on every run; this process has dbt imported already (dagster-dbt needs it), so the
-    pipeline invokes dbt here and turns its events into Dagster events with dagster-dbt's own
-    translation. `cli()` stays available and avoids two costs as well: the version is read from
-    the dbt-core package instead of a `dbt --version` subprocess, and no in-process adapter is
-    opened for `fetch_column_metadata()`/`fetch_row_counts()`, which this project does not use."""
+    `cli()` starts a dbt process that imports dbt and parses the project again, 11 to 14 s on the
+    seeds; this process has dbt imported already (dagster-dbt needs it), so `build` runs dbt here
+    from a kept parse (about 3 s) and turns its events into Dagster events as `cli()` would."""
 
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(dbt_version)
+    def build(
+        self,
+        args: list[str],
+        *,
+        context: dg.AssetExecutionContext,
+        selects_everything: bool,
+        target_path: Path,
+        parse_key: str,
+    ) -> list[DbtEvent]:
+        """`dbt build <args>` for the assets the context selected: dagster-dbt's events for it.
 
-    def _initialize_dbt_core_adapter(self, args):
-        return None
+        In this process (`build_in_process`) when the context selected every dbt asset and check
+        (`selects_everything`) and pipelines/dbt_adapter.py is `compatible()` with the installed
+        packages. Otherwise through dagster-dbt's `cli()`: it picks a subset's dbt selection itself
+        (above 200 resources, with a selector in a temporary copy of the project) and needs
+        nothing private. Raises when a model or a test fails."""
+        if not dbt_adapter.compatible():
+            reasons = "; ".join(dbt_adapter.problems()) or "dbt_adapter.compatible() is False"
+            context.log.warning(
+                "dbt build through DbtCliResource.cli() (a dbt process, slower): pipelines/dbt_adapter.py "
+                f"does not match the installed packages: {reasons}"
+            )
+        elif not selects_everything:
+            context.log.info(
+                "dbt build through DbtCliResource.cli() (a dbt process): part of the dbt assets is "
+                "selected, and dagster-dbt works out the dbt selection for it"
+            )
+        else:
+            return self.build_in_process(args, context=context, target_path=target_path, parse_key=parse_key)
+        return list(self.cli(["build", *args], context=context, target_path=target_path).stream())
 
     def build_in_process(
         self, args: list[str], *, context: dg.AssetExecutionContext, target_path: Path, parse_key: str
-    ) -> list[dg.Output | dg.AssetCheckResult | dg.AssetObservation]:
-        """`dbt build <args>` for the assets the context selected, run by dbt's `dbtRunner`.
+    ) -> list[DbtEvent]:
+        """`dbt build <args> --select fqn:*` (every dbt asset) run by dbt's `dbtRunner`.
 
         `parse_key` names what dbt's parse of the project depends on (the project's files, the
         database name); the parse is kept under it in `sql/target/parsed/` and handed to dbt on
@@ -59,21 +85,17 @@ class DbtCli(DbtCliResource):
         starts over for every new warehouse path). Raises dg.Failure, with dbt's error messages,
         when a model or a test fails; the DuckDB file dbt opened is closed again before
         returning, whatever happened."""
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
         from dbt.cli.main import dbtRunner
-        from dbt_common.events.functions import msg_to_dict
 
-        parsed = PARSED_PROJECTS / f"{parse_key}.msgpack"
-        manifest = _load_parsed_project(parsed)
-
-        params = get_updated_cli_invocation_params_for_context(
-            context=context, manifest={}, dagster_dbt_translator=DagsterDbtTranslator()
-        )
+        kept = PARSED_PROJECTS / f"{parse_key}.msgpack"
+        manifest = dbt_adapter.load_parse(kept)
         arguments = [
+            *self.global_config_flags,
             "build",
             *args,
-            *params.selection_args,
-            *(["--indirect-selection", params.indirect_selection] if params.indirect_selection else []),
+            "--select", DBT_SELECT,
+            *(["--profile", self.profile] if self.profile else []),
+            *(["--target", self.target] if self.target else []),
             "--project-dir", str(self.project_dir),
             "--profiles-dir", str(self.profiles_dir or self.project_dir),
             "--target-path", str(target_path),
@@ -86,8 +108,9 @@ class DbtCli(DbtCliResource):
         errors: list[str] = []
 
         def collect(message) -> None:
-            if message.info.name in _RESULT_EVENTS:
-                results.append(msg_to_dict(message))
+            result = dbt_adapter.result_event(message)
+            if result is not None:
+                results.append(result)
             elif message.info.level == "error":
                 errors.append(message.info.msg)
 
@@ -98,54 +121,21 @@ class DbtCli(DbtCliResource):
         finally:
             # dbt-duckdb keeps its database open for the life of the process; let it go so the
             # pipeline can open the file with its own configuration.
-            environment = DuckDBConnectionManager._ENV
-            if environment is not None:
-                environment.close()
-            DuckDBConnectionManager.close_all_connections()
-        events = [
-            event
-            for raw_event in results
-            for event in DbtCoreCliEventMessage(raw_event=raw_event, event_history_metadata={}).to_default_asset_events(
-                manifest=params.manifest,
-                dagster_dbt_translator=params.dagster_dbt_translator,
-                context=context,
-                target_path=target_path,
-                project=params.dbt_project,
-            )
-        ]
+            dbt_adapter.release_duckdb()
+        events = dbt_adapter.dagster_events(
+            results,
+            context=context,
+            manifest=dbt_project.manifest_path,
+            translator=TRANSLATOR,
+            target_path=target_path,
+            project=dbt_project,
+        )
         if not outcome.success:
             detail = "\n".join(errors) or str(outcome.exception)
             raise dg.Failure(description=f"dbt build failed:\n{detail}")
         if manifest is None:
-            _keep_parsed_project(target_path / "partial_parse.msgpack", parsed)
+            dbt_adapter.keep_parse(target_path, kept)
         return events
-
-
-# dbt's parse of the project, kept per parse key (see DbtCli.build_in_process).
-PARSED_PROJECTS = SQL_DIR / "target" / "parsed"
-
-
-def _load_parsed_project(path: Path):
-    """The dbt Manifest kept at `path`, ready to run; None when there is none or it is unreadable."""
-    from dbt.contracts.graph.manifest import Manifest
-    from dbt.parser.manifest import extended_mashumuro_decoder
-
-    try:
-        manifest = Manifest.from_msgpack(path.read_bytes(), decoder=extended_mashumuro_decoder)
-    except Exception:  # noqa: BLE001 - absent, or written by another dbt version: parse instead
-        return None
-    manifest.build_flat_graph()
-    return manifest
-
-
-def _keep_parsed_project(source: Path, destination: Path) -> None:
-    """Keep dbt's parse (its partial-parse file) under the parse key, written atomically."""
-    if not source.exists():
-        return
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = destination.with_name(f".{destination.name}.{os.getpid()}")
-    shutil.copyfile(source, staging)
-    os.replace(staging, destination)
 
 
 def dbt_project_fingerprint() -> str:
@@ -190,10 +180,11 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
+TRANSLATOR = NewsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=NewsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    manifest=dbt_project.manifest_path, project=dbt_project, select=DBT_SELECT, dagster_dbt_translator=TRANSLATOR
 )
 def sql_models(context: dg.AssetExecutionContext, dbt: DbtCli, warehouse: Warehouse):
     """dbt build of sql/ on the working database: staging views, marts tables, dbt tests.
@@ -216,9 +207,16 @@ def sql_models(context: dg.AssetExecutionContext, dbt: DbtCli, warehouse: Wareho
         # unit tests check the SQL logic on fixtures; they run in the test suite, not on every build
         # dbt's parse depends on the project's files, the dbt version and the database name (dbt
         # names the catalogue after the file); not on where the file is
-        parse_key = fingerprint(project, str(SQL_DIR), dbt_version, warehouse.work_path.stem)
-        events = dbt.build_in_process(
-            ["--exclude-resource-type", "unit_test"], context=context, target_path=target, parse_key=parse_key
+        parse_key = fingerprint(project, str(SQL_DIR), version("dbt-core"), warehouse.work_path.stem)
+        everything = context.selected_asset_keys == set(sql_models.keys) and context.selected_asset_check_keys == {
+            spec.key for spec in sql_models.check_specs
+        }
+        events = dbt.build(
+            ["--exclude-resource-type", "unit_test"],
+            context=context,
+            selects_everything=everything,
+            target_path=target,
+            parse_key=parse_key,
         )
     with warehouse.connect(read_only=True) as connection:
         for event in events:

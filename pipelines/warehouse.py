@@ -26,7 +26,7 @@ import polars as pl
 from pydantic import Field
 
 from pipelines.resources import fingerprint
-from pipelines.settings import setting
+from pipelines.settings import int_setting, setting
 from transforms.report import markdown_table
 from transforms.schema import TABLES, Table
 
@@ -79,7 +79,9 @@ class Warehouse(dg.ConfigurableResource):
     path: str | None = Field(
         default=None, description="the published DuckDB file analysts open; unset: NEWS_WAREHOUSE_PATH"
     )
-    lock_wait_seconds: int = Field(default=3600, description="how long a run waits for a running one")
+    lock_wait_seconds: int | None = Field(
+        default=None, description="how long a run waits for a running one; unset: NEWS_RUN_LOCK_WAIT_SECONDS"
+    )
 
     @property
     def published_path(self) -> Path:
@@ -102,7 +104,10 @@ class Warehouse(dg.ConfigurableResource):
         if context.dagster_run is None:  # a sensor or schedule evaluation, a script: no run to serialise
             yield self
             return
-        with run_lock(self.lock_path, self.lock_wait_seconds, log=context.log):
+        wait = (
+            self.lock_wait_seconds if self.lock_wait_seconds is not None else int_setting("NEWS_RUN_LOCK_WAIT_SECONDS")
+        )
+        with run_lock(self.lock_path, wait, log=context.log):
             yield self
 
     # connections and reads

@@ -8,7 +8,6 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pipelines.workers import NlpSettings, language_pipelines, sentiment_scorers
 from tests.conftest import PROJECT_ROOT
 from transforms.analysis import (
     ANALYSIS_INPUTS,
@@ -19,6 +18,7 @@ from transforms.analysis import (
     reusable_documents,
 )
 from transforms.entities import parse_watchlist
+from transforms.nlp import NlpSettings, language_pipelines, sentiment_scorers
 
 WATCHLIST = parse_watchlist((PROJECT_ROOT / "config" / "watchlist.csv").read_text(encoding="utf-8"))
 SETTINGS = NlpSettings(

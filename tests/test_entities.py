@@ -5,16 +5,17 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.workers import load_pipeline
 from transforms.entities import (
     RAW_MENTION_SCHEMA,
     WatchlistEntry,
     canonicalise_entities,
     entity_id,
     extract_mentions,
+    mention_label,
     parse_watchlist,
     trim_mention,
 )
+from transforms.nlp import load_pipeline
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WATCHLIST = parse_watchlist((PROJECT_ROOT / "config" / "watchlist.csv").read_text(encoding="utf-8"))
@@ -55,14 +56,21 @@ def test_watchlist_labels_win_over_the_model(french, english):
         french, [("fr", "Microsoft que d'OpenAI et l'OpenAI utilisent Azure et Bing. L'IA progresse.")]
     )
     _, en = extract_mentions(english, [("en", "OpenAI's ChatGPT runs on Azure, and AI is everywhere.")])
-    assert fr.select("mention_text", "label").rows() == [
+
+    def labels(mentions: pl.DataFrame) -> list[tuple[str, str]]:
+        return [
+            (text, mention_label(model, name))
+            for text, model, name in mentions.select("mention_text", "model_label", "watchlist_name").iter_rows()
+        ]
+
+    assert labels(fr) == [
         ("Microsoft", "ORG"),
         ("OpenAI", "ORG"),
         ("OpenAI", "ORG"),
         ("Azure", "PRODUCT"),
         ("Bing", "PRODUCT"),
     ]
-    assert en.select("mention_text", "label").rows() == [
+    assert labels(en) == [
         ("OpenAI", "ORG"),
         ("ChatGPT", "PRODUCT"),
         ("Azure", "PRODUCT"),
@@ -87,7 +95,6 @@ def _mentions(rows):
                 "end_char": i + len(t),
                 "mention_text": t,
                 "model_label": m,
-                "label": label,
                 "watchlist_name": w,
             }
             for i, (d, t, m, label, w) in enumerate(rows)
@@ -122,7 +129,9 @@ def test_canonicalisation_merges_case_aliases_and_surnames():
     assert by_text["RechercherGPTa"] == entity_id("SearchGPT", "PRODUCT")
     globex = entities.filter(pl.col("name") == "Globex").row(0, named=True)
     assert globex["label"] == "ORG" and globex["n_mentions"] == 3 and globex["n_documents"] == 2
-    assert set(resolved.filter(pl.col("mention_text").str.to_lowercase() == "globex").get_column("label")) == {"ORG"}
+    globex_mentions = resolved.filter(pl.col("mention_text").str.to_lowercase() == "globex")
+    assert set(globex_mentions.get_column("label")) == {"ORG"}, "a mention's label is its entity's"
+    assert sorted(globex_mentions.get_column("model_label")) == ["LOC", "ORG", "ORG"], "what the model said stays"
 
 
 def test_entity_ids_do_not_depend_on_row_order():

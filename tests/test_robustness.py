@@ -134,29 +134,43 @@ def test_hostile_input_becomes_documents_or_rejections(tmp_path, monkeypatch):
     assert not any("outside the source folder" in row[1] for row in documents.values())
 
 
-def _start_run(source: Path, warehouse: Path, home: Path) -> subprocess.Popen:
+HOOKS = PROJECT_ROOT / "tests" / "hooks"  # sitecustomize.py: pauses a run inside a step on request
+
+
+def _start_run(source: Path, warehouse: Path, home: Path, pause_in: str | None = None) -> subprocess.Popen:
+    """`python -m pipelines` in a subprocess, its stdout and stderr in `run.log_path`.
+
+    With `pause_in` (a step of tests/hooks/sitecustomize.py), the run stops inside that step,
+    having written `run.pause_marker`, until it is killed."""
+    home.mkdir(parents=True, exist_ok=True)
+    name = f"run-{time.monotonic_ns()}"
     env = {
         **os.environ,
         "NEWS_SOURCE_DIR": str(source),
         "NEWS_WAREHOUSE_PATH": str(warehouse),
         "DAGSTER_HOME": str(home),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(HOOKS), os.environ.get("PYTHONPATH")])),
+        "NEWS_TEST_PAUSE_IN": pause_in or "",
+        "NEWS_TEST_PAUSE_MARKER": str(home / f"{name}.paused"),
     }
-    home.mkdir(parents=True, exist_ok=True)
-    log_path = home / f"run-{time.monotonic_ns()}.log"
+    env.pop("VERBOSE", None)
+    log_path = home / f"{name}.log"
     log = open(log_path, "w")  # noqa: SIM115 (kept open by the child)
     run = subprocess.Popen(
         [sys.executable, "-m", "pipelines"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     run.log_path = log_path
+    run.pause_marker = Path(env["NEWS_TEST_PAUSE_MARKER"])
     return run
 
 
-def _wait_for_step(run: subprocess.Popen, step: str, timeout: float = 300) -> None:
-    """Return once the run's log says `step` started."""
+def _wait_for_pause(run: subprocess.Popen, step: str, timeout: float = 600) -> None:
+    """Return once the run is paused inside `step` (its marker file exists)."""
     deadline = time.monotonic() + timeout
-    while f'Started execution of step "{step}"' not in run.log_path.read_text(errors="replace"):
-        assert run.poll() is None, f"the run ended before {step} started"
-        assert time.monotonic() < deadline, f"{step} did not start within {timeout} s"
+    while not run.pause_marker.exists():
+        if run.poll() is not None:
+            raise AssertionError(f"the run ended before pausing in {step}:\n{run.log_path.read_text(errors='replace')}")
+        assert time.monotonic() < deadline, f"the run did not reach {step} within {timeout} s"
         time.sleep(0.05)
 
 
@@ -175,11 +189,10 @@ def test_killed_runs_leave_the_published_warehouse_intact_and_concurrent_runs_wa
     published = _digest(warehouse)
     shutil.copy(tmp_path / moved.name, source / moved.name)
 
-    for step in ("analyse", "sql_models"):  # during the NLP, during the SQL models
-        run = _start_run(source, warehouse, home)
-        _wait_for_step(run, step)
-        time.sleep(1.0)
-        assert run.poll() is None, f"the run ended within a second of starting {step}"
+    for step in ("analyse", "sql_models"):  # after the NLP, halfway through the dbt build
+        run = _start_run(source, warehouse, home, pause_in=step)
+        _wait_for_pause(run, step)
+        assert run.poll() is None, f"the run ended while paused in {step}"
         run.send_signal(signal.SIGKILL)
         run.wait()
         assert _digest(warehouse) == published, f"killed during {step}, the published file changed"

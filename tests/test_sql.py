@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.resources import work_database_path
+import yaml
+
+from pipelines.warehouse import work_database_path
 from tests.conftest import PROJECT_ROOT, SEEDS, run_pipeline, table_fingerprints
 
 BIN = Path(sys.executable).parent
@@ -39,8 +41,23 @@ def test_dbt_docs_generate_works_offline(seed_warehouse, tmp_path):
     assert (target / "index.html").exists()
 
 
+def _unit_tests() -> list[dict]:
+    """The dbt unit tests the project's YAML files define (`unit_tests:` of sql/models/**/*.yml)."""
+    return [
+        test
+        for path in sorted((SQL_DIR / "models").rglob("*.yml"))
+        for test in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("unit_tests", [])
+    ]
+
+
+def test_every_mart_has_a_unit_test():
+    marts = {path.stem for path in (SQL_DIR / "models" / "marts").glob("*.sql")}
+    assert marts, "no marts found"
+    assert marts <= {test["model"] for test in _unit_tests()}
+
+
 def test_dbt_unit_tests_pass(seed_warehouse, tmp_path):
-    """The SQL logic on fixtures (sql/models/marts/_marts_unit_tests.yml); pipeline runs skip them."""
+    """The SQL logic on fixtures (the `unit_tests:` of sql/models/**/*.yml); pipeline runs skip them."""
     database = tmp_path / "news.duckdb"
     shutil.copy(work_database_path(seed_warehouse), database)
     completed = _run(
@@ -48,7 +65,7 @@ def test_dbt_unit_tests_pass(seed_warehouse, tmp_path):
         {"NEWS_WORK_DATABASE": str(database)},
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "PASS=3" in completed.stdout, completed.stdout
+    assert f"PASS={len(_unit_tests())} " in completed.stdout, completed.stdout
 
 
 def test_a_new_warehouse_builds_from_the_kept_dbt_parse(tmp_path, monkeypatch, seed_warehouse):

@@ -49,9 +49,8 @@ if sys.version_info[:2] != (3, 11):
     )
 
 _normalise_character = functools.lru_cache(maxsize=65536)(NGram.normalize)
-_SPACE_RUNS = re.compile(" {2,}")
 _ASCII_A_TO_Z = re.compile("[A-z]")  # 'A' <= ch <= 'z', as langdetect tests it (with [\\]^_`)
-_FROM_U0300 = re.compile("[\u0300-\U0010ffff]")
+_FROM_U0300 = re.compile("[\u0300-\u1dff\u1f00-\U0010ffff]")
 
 _CHECK_EVERY = 5  # Detector._detect_block tests convergence when i % 5 == 0
 # Draws read ahead when a trial starts (the first, then five per convergence check); a trial
@@ -100,10 +99,11 @@ class FastDetector:
 
     def _ngram_rows(self, text: str) -> np.ndarray:
         """The rows in the n-gram table of the n-grams langdetect draws from for `text`."""
-        # Detector.append: the same substitutions, then runs of spaces collapsed (its char loop)
+        # Detector.append: the same substitutions and cut. (Its loop also collapses runs of spaces,
+        # which changes no n-gram: the n-gram buffer ignores a space after a space.)
         text = Detector.URL_RE.sub(" ", text)
         text = Detector.MAIL_RE.sub(" ", text)
-        text = _SPACE_RUNS.sub(" ", NGram.normalize_vi(text)[: self._max_text_length])
+        text = NGram.normalize_vi(text)[: self._max_text_length]
         # Detector.cleaning_text, counted by regular expressions
         if len(_ASCII_A_TO_Z.findall(text)) * 2 < len(_FROM_U0300.findall(text)):
             text = _ASCII_A_TO_Z.sub("", text)

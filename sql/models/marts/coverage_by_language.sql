@@ -26,7 +26,6 @@ final as (
         mean_tone,
         mean_sentiment
     from per_language_month
-    order by language asc, published_month asc nulls last
 )
 
 select * from final

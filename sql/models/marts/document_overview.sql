@@ -36,7 +36,7 @@ final as (
     select
         documents.doc_id,
         documents.source_path,
-        documents.headline,
+        coalesce(documents.title, left(documents.text, 80)) as headline,
         documents.title,
         documents.language,
         documents.published_date,
@@ -49,7 +49,6 @@ final as (
         coalesce(per_document.top_entities, []) as top_entities
     from documents
     left join per_document on documents.doc_id = per_document.doc_id
-    order by documents.source_path asc
 )
 
 select * from final

@@ -65,7 +65,6 @@ final as (
             and document_pairs.entity_id_b = sentence_pairs.entity_id_b
     inner join entities as entity_a on document_pairs.entity_id_a = entity_a.entity_id
     inner join entities as entity_b on document_pairs.entity_id_b = entity_b.entity_id
-    order by n_sentences desc, document_pairs.n_documents desc, pair_id asc
 )
 
 select * from final

@@ -4,28 +4,8 @@ entities as (
     select * from {{ ref('stg_entities') }}
 ),
 
-mentions as (
-    select * from {{ ref('stg_entity_mentions') }}
-),
-
-documents as (
-    select * from {{ ref('stg_documents') }}
-),
-
-sentences as (
-    select * from {{ ref('stg_sentences') }}
-),
-
-mention_context as (
-    select
-        mentions.entity_id,
-        mentions.doc_id,
-        documents.language,
-        documents.published_date,
-        sentences.sentiment
-    from mentions
-    inner join documents on mentions.doc_id = documents.doc_id
-    left join sentences on mentions.sentence_id = sentences.sentence_id
+mentions_in_context as (
+    select * from {{ ref('int_entity_mentions_in_context') }}
 ),
 
 per_entity as (
@@ -37,8 +17,8 @@ per_entity as (
         list_sort(list(distinct language)) as languages,
         min(published_date) as first_published_date,
         max(published_date) as last_published_date,
-        round(avg(sentiment), 4) as mean_sentiment
-    from mention_context
+        round(avg(sentence_sentiment), 4) as mean_sentiment
+    from mentions_in_context
     group by entity_id
 ),
 
@@ -57,7 +37,6 @@ final as (
         per_entity.mean_sentiment
     from entities
     inner join per_entity on entities.entity_id = per_entity.entity_id
-    order by per_entity.n_mentions desc, entities.entity_name asc
 )
 
 select * from final

@@ -4,28 +4,18 @@ entities as (
     select * from {{ ref('stg_entities') }}
 ),
 
-mentions as (
-    select * from {{ ref('stg_entity_mentions') }}
-),
-
-documents as (
-    select * from {{ ref('stg_documents') }}
-),
-
-sentences as (
-    select * from {{ ref('stg_sentences') }}
+mentions_in_context as (
+    select * from {{ ref('int_entity_mentions_in_context') }}
 ),
 
 scored_mentions as (
     select
-        mentions.entity_id,
-        documents.language,
-        sentences.sentence_id,
-        sentences.sentiment
-    from mentions
-    inner join documents on mentions.doc_id = documents.doc_id
-    inner join sentences on mentions.sentence_id = sentences.sentence_id
-    where sentences.sentiment is not null
+        entity_id,
+        language,
+        sentence_id,
+        sentence_sentiment as sentiment
+    from mentions_in_context
+    where sentence_sentiment is not null
 ),
 
 per_entity_language as (
@@ -61,7 +51,6 @@ final as (
         per_entity_language.most_positive_sentence_id
     from per_entity_language
     inner join entities on per_entity_language.entity_id = entities.entity_id
-    order by per_entity_language.n_mentions desc, entities.entity_name asc, per_entity_language.language asc
 )
 
 select * from final

@@ -8,7 +8,7 @@ final as (
     select
         doc_id,
         source_path,
-        coalesce(title, left(text, 80)) as headline,
+        present_in_source,
         title,
         section,
         cast(published_date as date) as published_date,
