@@ -71,17 +71,17 @@ def test_dbt_unit_tests_pass(seed_warehouse, tmp_path):
 def test_a_new_warehouse_builds_from_the_kept_dbt_parse(tmp_path, monkeypatch, seed_warehouse):
     """dbt's parse of the project is kept after a build and handed to dbt by the next, whatever
     the warehouse's folder; the marts come out the same."""
-    from pipelines import sql_models
+    from pipelines import dbt_adapter, sql_models
 
     monkeypatch.setattr(sql_models, "PARSED_PROJECTS", tmp_path / "parsed")
     loaded = []
-    load = sql_models._load_parsed_project
+    load = dbt_adapter.load_parse
 
     def spy(path):
         loaded.append(load(path))
         return loaded[-1]
 
-    monkeypatch.setattr(sql_models, "_load_parsed_project", spy)
+    monkeypatch.setattr(dbt_adapter, "load_parse", spy)
     source = tmp_path / "source"
     shutil.copytree(SEEDS, source)
     for folder in ("first", "second"):

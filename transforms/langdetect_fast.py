@@ -50,7 +50,7 @@ if sys.version_info[:2] != (3, 11):
 
 _normalise_character = functools.lru_cache(maxsize=65536)(NGram.normalize)
 _ASCII_A_TO_Z = re.compile("[A-z]")  # 'A' <= ch <= 'z', as langdetect tests it (with [\\]^_`)
-_FROM_U0300 = re.compile("[\u0300-\u1dff\u1f00-\U0010ffff]")
+_FROM_U0300 = re.compile("[\u0300-\U0010ffff]")
 
 _CHECK_EVERY = 5  # Detector._detect_block tests convergence when i % 5 == 0
 # Draws read ahead when a trial starts (the first, then five per convergence check); a trial
@@ -58,7 +58,7 @@ _CHECK_EVERY = 5  # Detector._detect_block tests convergence when i % 5 == 0
 _READ_AHEAD = 1 + _CHECK_EVERY * 16
 _MOST_DRAWS = 1 + Detector.ITERATION_LIMIT + _CHECK_EVERY
 # Below this many texts still in trials, finishing them one by one is cheaper than a step.
-_FEW = 8
+_FEW = 0
 _TWO_PI = 2.0 * math.pi
 
 

@@ -305,3 +305,41 @@ def table(qualified_name: str) -> Table:
 def markdown_guide(tables: tuple[Table, ...] = TABLES) -> str:
     """The rows of the README's table guide (`| table | one row per | what for |`) for `tables`."""
     return "\n".join(f"| `{t.qualified_name}` | {t.grain} | {t.purpose} |" for t in tables)
+
+
+# The core tables the dbt project reads (sql/models/staging/_sources.yml).
+DBT_SOURCES: tuple[Table, ...] = (DOCUMENTS, SENTENCES, ENTITY_MENTIONS, ENTITIES, REJECTED_DOCUMENTS)
+
+
+def dbt_sources_yaml(tables: tuple[Table, ...] = DBT_SOURCES) -> str:
+    """The dbt sources file for `tables`, columns typed and described as declared here.
+
+    `python -m transforms.schema > sql/models/staging/_sources.yml` writes it; a test fails when
+    the file and the schema disagree."""
+
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = [
+        "# Generated from transforms/schema.py: python -m transforms.schema > sql/models/staging/_sources.yml",
+        "version: 2",
+        "",
+        "sources:",
+        "  - name: core",
+        "    description: Tables written by the Python assets (Dagster), one per asset key core.<table>.",
+        "    schema: core",
+        "    tables:",
+    ]
+    for table in tables:
+        lines += [f"      - name: {table.name}", f"        description: {quoted(table.description)}", "        columns:"]
+        for column in table.columns:
+            lines += [
+                f"          - name: {column.name}",
+                f"            data_type: {quoted(column.sql_type)}",
+                f"            description: {quoted(column.comment)}",
+            ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(dbt_sources_yaml(), end="")
