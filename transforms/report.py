@@ -118,6 +118,9 @@ def render_report_html(
 ) -> str:
     """A self-contained page: the chart, the top entities, tone by language and month, documents."""
     entities = entity_overview.sort(["n_mentions", "entity_name"], descending=[True, False]).head(top)
+    # the marts are tables, not ordered results: the page sets its own order
+    coverage = coverage.sort("language", "published_month", nulls_last=True)
+    documents = documents.sort("source_path", "doc_id")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>News Warehouse report</title>
 <style>
