@@ -17,8 +17,8 @@ from pathlib import Path
 import spacy
 
 from benchmarks.common import DEV, PROJECT_ROOT, read_jsonl
-from pipelines.workers import UNUSED_COMPONENTS, load_pipeline
-from transforms.entities import LABEL_MAP, extract_mentions, parse_watchlist
+from transforms.nlp import UNUSED_COMPONENTS, load_pipeline
+from transforms.entities import LABEL_MAP, extract_mentions, mention_label, parse_watchlist
 
 TO_GOLD = {"PERSON": "PER", "ORG": "ORG", "LOC": "LOC", "MISC": "MISC", "PRODUCT": "MISC", "EVENT": "MISC"}
 DATASETS = {
@@ -30,8 +30,10 @@ DATASETS = {
 def project_spans(nlp, documents: list[dict]) -> set[tuple]:
     _, mentions = extract_mentions(nlp, [(doc["id"], doc["text"]) for doc in documents])
     return {
-        (d, s, e, TO_GOLD[label])
-        for d, s, e, label in mentions.select("doc_id", "start_char", "end_char", "label").iter_rows()
+        (d, s, e, TO_GOLD[mention_label(model_label, watchlist_name)])
+        for d, s, e, model_label, watchlist_name in mentions.select(
+            "doc_id", "start_char", "end_char", "model_label", "watchlist_name"
+        ).iter_rows()
     }
 
 

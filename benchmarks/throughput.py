@@ -241,10 +241,8 @@ def bare_nlp(warehouse: Path, n_process: int) -> tuple[float, int]:
     """spaCy's nlp.pipe over the warehouse's cleaned texts, same components and process count.
 
     Returns (seconds, words). Model loading is not counted (the pipeline's figure includes it)."""
-    from pipelines.definitions import DEFAULT_SETTINGS
-    from pipelines.resources import parse_mapping
-    from pipelines.workers import NlpSettings, language_pipelines
-    from transforms.entities import parse_watchlist
+    from pipelines.resources import NlpModels
+    from transforms.nlp import NlpSettings, language_pipelines
 
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         rows = connection.execute(
@@ -253,13 +251,8 @@ def bare_nlp(warehouse: Path, n_process: int) -> tuple[float, int]:
     by_language: dict[str, list[str]] = {}
     for language, text, _ in rows:
         by_language.setdefault(language, []).append(text)
-    settings = NlpSettings(
-        models=tuple(
-            sorted(parse_mapping(os.environ.get("NEWS_SPACY_MODELS", DEFAULT_SETTINGS["NEWS_SPACY_MODELS"])).items())
-        ),
-        watchlist=parse_watchlist(Path(DEFAULT_SETTINGS["NEWS_WATCHLIST_PATH"]).read_text(encoding="utf-8")),
-        sentiment_backends=(),
-    )
+    configured = NlpModels().settings()  # the settings of the environment, as the run resolves them
+    settings = NlpSettings(models=configured.models, watchlist=configured.watchlist, sentiment_backends=())
     pipelines = language_pipelines(sorted(by_language), settings)
     started = time.perf_counter()
     for language, texts in by_language.items():
