@@ -103,7 +103,7 @@ def main() -> int:
     parser.add_argument("--expect", nargs="*", default=[], help="differences that are intended (fnmatch patterns)")
     arguments = parser.parse_args()
     unexpected = 0
-    print(f"| relation | before → after | columns |\n|---|---|---|")
+    print("| relation | before → after | columns |\n|---|---|---|")
     for relation, status, columns in compare(arguments.before, arguments.after):
         if status != "identical":
             if _expected(relation, columns, arguments.expect):

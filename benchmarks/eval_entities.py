@@ -17,8 +17,8 @@ from pathlib import Path
 import spacy
 
 from benchmarks.common import DEV, PROJECT_ROOT, read_jsonl
-from transforms.nlp import UNUSED_COMPONENTS, load_pipeline
 from transforms.entities import LABEL_MAP, extract_mentions, mention_label, parse_watchlist
+from transforms.nlp import UNUSED_COMPONENTS, load_pipeline
 
 TO_GOLD = {"PERSON": "PER", "ORG": "ORG", "LOC": "LOC", "MISC": "MISC", "PRODUCT": "MISC", "EVENT": "MISC"}
 DATASETS = {

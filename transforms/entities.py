@@ -190,9 +190,7 @@ def extract_mentions(
                 if end <= start or not _is_name(text[start:end]):
                     continue
                 sentence_index = max((index for begin, index in sentence_starts if begin <= start), default=0)
-                mentions.append(
-                    (doc_id, sentence_index, start, end, text[start:end], ent.label_, ent.ent_id_ or None)
-                )
+                mentions.append((doc_id, sentence_index, start, end, text[start:end], ent.label_, ent.ent_id_ or None))
     return (
         pl.DataFrame(sentences, schema=SENTENCE_SCHEMA, orient="row").sort("doc_id", "sentence_index"),
         pl.DataFrame(mentions, schema=RAW_MENTION_SCHEMA, orient="row").sort("doc_id", "start_char", "end_char"),

@@ -256,7 +256,11 @@ ENTITY_MENTIONS = Table(
         ("end_char", pl.Int32, "offset after the mention: text[start_char:end_char] == mention_text"),
         ("mention_text", pl.String, "the mention as written"),
         ("model_label", pl.String, "the label the spaCy pipeline or watchlist gave this mention"),
-        ("label", pl.String, "the label of the mention's entity (core.entities.label): PERSON, ORG, LOC, PRODUCT, EVENT or MISC"),
+        (
+            "label",
+            pl.String,
+            "the label of the mention's entity (core.entities.label): PERSON, ORG, LOC, PRODUCT, EVENT or MISC",
+        ),
         ("watchlist_name", pl.String, "the watchlist name that matched, when the watchlist found it"),
         ("entity_id", pl.String, "the canonical entity (core.entities) this mention names"),
     ),
@@ -331,7 +335,11 @@ def dbt_sources_yaml(tables: tuple[Table, ...] = DBT_SOURCES) -> str:
         "    tables:",
     ]
     for table in tables:
-        lines += [f"      - name: {table.name}", f"        description: {quoted(table.description)}", "        columns:"]
+        lines += [
+            f"      - name: {table.name}",
+            f"        description: {quoted(table.description)}",
+            "        columns:",
+        ]
         for column in table.columns:
             lines += [
                 f"          - name: {column.name}",
