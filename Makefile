@@ -31,6 +31,10 @@ $(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp config/dagster.yaml $@
 
+# `make run` prints a line per step and a summary; `make run VERBOSE=1`, Dagster's full event log
+# (kept in the run storage either way: `make ui`).
+VERBOSE ?=
+run: export VERBOSE := $(VERBOSE)
 run: setup
 	$(BIN)/python -m pipelines
 

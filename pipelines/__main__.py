@@ -5,34 +5,18 @@ main module unless it is a package's `__main__`: this keeps their start-up to th
 they use.
 
 Before importing anything heavy, it starts the workers' fork server when the run may use
-workers: the models load on the second core while this process imports Dagster and dbt.
+workers (`pipelines.parallel`, standard library only at import): the models load on the second
+core while this process imports Dagster and dbt. Whether the run then uses workers is decided
+by the run itself, from its input and settings, as for a run started from the UI.
 """
 
 import gc
-import os
 import sys
 
-from pipelines import forkserver
-from pipelines.settings import setting, worker_count
+from pipelines.parallel import may_use_workers, start_fork_server
 
-
-def _may_use_workers() -> bool:
-    """More than one worker and at least NEWS_PARALLEL_MIN_DOCUMENTS files in the source folder."""
-    try:
-        if worker_count(int(setting("NEWS_WORKERS"))) <= 1:
-            return False
-        wanted, found = int(setting("NEWS_PARALLEL_MIN_DOCUMENTS")), 0
-        for _, _, files in os.walk(setting("NEWS_SOURCE_DIR")):
-            found += len(files)
-            if found >= wanted:
-                return True
-    except (ValueError, OSError):  # a bad setting is reported by the run itself
-        pass
-    return False
-
-
-if _may_use_workers():
-    forkserver.start()
+if may_use_workers():
+    start_fork_server()
 
 from pipelines.run import main  # noqa: E402
 

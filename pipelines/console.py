@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -40,6 +41,13 @@ MAX_TABLES_LISTED = 4
 MAX_MESSAGE_CHARACTERS = 240
 _SKIPPING = re.compile(r"^Skipping step \S+ due to skipped dependencies: (?P<deps>\[.*\])\.?$", re.DOTALL)
 _STRING_LIST = re.compile(r"\[('[^'\]]*'(?:, '[^'\]]*')*)\]")
+# Dagster's word for a step that yielded only some of its optional outputs (the skipped steps after
+# it say what follows), and its warning, once per check, that checks with no result gate nothing.
+_MISSING_OUTPUTS = re.compile(r"^(op|asset) '\S+' did not yield or return expected outputs")
+_UNGATED = re.compile(
+    r"^Blocking asset check '[^']*' emitted no result in step '(?P<step>[^']*)'; "
+    r"downstream step '(?P<downstream>[^']*)' will proceed without gating on it\.$"
+)
 
 
 @dataclass
@@ -59,6 +67,7 @@ class StepLines:
     def __init__(self) -> None:
         self._steps: dict[str, _Step] = {}
         self._passed_checks: list[float] = []  # seconds of check-only steps that passed, not yet said
+        self._ungated: dict[tuple[str, str], int] = {}  # (step, downstream step) → checks without result
 
     def lines_for(self, record: logging.LogRecord) -> list[str]:
         meta = getattr(record, "dagster_meta", None) or {}
@@ -71,6 +80,13 @@ class StepLines:
             skipping = _SKIPPING.match(message) if source else None
             if skipping:  # said with the STEP_SKIPPED event
                 self._step(source).skipped_because = _unique_steps(skipping["deps"])
+                return []
+            if _MISSING_OUTPUTS.match(message):
+                return []
+            ungated = _UNGATED.match(message)
+            if ungated:  # counted, said in one line
+                key = (ungated["step"], ungated["downstream"])
+                self._ungated[key] = self._ungated.get(key, 0) + 1
                 return []
             text = _dedupe_lists(message)
             if record.levelno < logging.WARNING and len(text) > MAX_MESSAGE_CHARACTERS:
@@ -112,12 +128,19 @@ class StepLines:
         return self._steps.setdefault(key, _Step())
 
     def _say(self, line: str | None) -> list[str]:
-        """`line`, after the line of the checks that passed since the last line, if any."""
+        """`line`, after the lines of what was counted since the last line (checks that passed,
+        checks with no result), if any."""
         lines = []
         if self._passed_checks:
             n, seconds = len(self._passed_checks), sum(self._passed_checks)
-            lines.append(f"{n} asset check{'s' if n != 1 else ''} passed in {seconds:.1f} s")
+            lines.append(f"{_count(n, ('asset check', 'asset checks'))} passed in {seconds:.1f} s")
             self._passed_checks = []
+        for (step, downstream), n in self._ungated.items():
+            lines.append(
+                f"{downstream}: {_count(n, ('blocking check', 'blocking checks'))} of {step} had no result "
+                "and gate nothing"
+            )
+        self._ungated = {}
         return [*lines, line] if line is not None else lines
 
 
@@ -183,17 +206,21 @@ _RUNS: dict[str, StepLines] = {}
 
 
 class _StepLinesHandler(logging.Handler):
-    def __init__(self, run_id: str, stream: TextIO):
+    """Writes a run's console lines to `stream`, or to whatever `sys.stderr` is when a line is
+    written (not when Dagster built the logger)."""
+
+    def __init__(self, run_id: str, stream: TextIO | None = None):
         super().__init__(level=logging.DEBUG)
         self.run_id = run_id
         self.step_lines = _RUNS.setdefault(run_id, StepLines())
-        self.stream = stream
+        self._stream = stream
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
+            stream = self._stream or sys.stderr
             for line in self.step_lines.lines_for(record):
-                self.stream.write(line + "\n")
-            self.stream.flush()
+                stream.write(line + "\n")
+            stream.flush()
             event = (getattr(record, "dagster_meta", None) or {}).get("dagster_event")
             if event is not None and event.event_type in RUN_ENDS:
                 _RUNS.pop(self.run_id, None)
@@ -205,6 +232,21 @@ class _StepLinesHandler(logging.Handler):
 def quiet_console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     # A logger of the run's own, not registered with the logging module: it goes with the run.
     logger = logging.Logger(f"news_warehouse.console.{init_context.run_id}", level=logging.DEBUG)
-    logger.addHandler(_StepLinesHandler(init_context.run_id, sys.stderr))
+    logger.addHandler(_StepLinesHandler(init_context.run_id))
     logger.propagate = False
     return logger
+
+
+@contextmanager
+def dagster_internal_warnings(run_id: str) -> Iterator[None]:
+    """While the block runs, Dagster's warnings from its own modules (standard logging under
+    `dagster._core`, which no run logger sees and Python's last-resort handler prints raw) go
+    through the quiet console of run `run_id`, folded like the rest."""
+    logger = logging.getLogger("dagster._core")
+    handler = _StepLinesHandler(run_id)
+    handler.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)

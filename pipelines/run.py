@@ -7,13 +7,15 @@ in the environment (`make run VERBOSE=1`), Dagster's own console log of every ev
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import uuid
 
 import dagster as dg
 import duckdb
 
-from pipelines.console import quiet_console_logger
+from pipelines.console import dagster_internal_warnings, quiet_console_logger
 from pipelines.definitions import defs
 from pipelines.warehouse import Warehouse
 
@@ -54,8 +56,10 @@ def job_and_run_config() -> tuple[dg.JobDefinition, dict]:
 
 def main() -> int:
     job, run_config = job_and_run_config()
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+    run_id = str(uuid.uuid4())
+    console = contextlib.nullcontext() if verbose() else dagster_internal_warnings(run_id)
+    with dg.DagsterInstance.get() as instance, console:
+        result = job.execute_in_process(run_config=run_config, instance=instance, run_id=run_id, raise_on_error=False)
     sys.stderr.flush()
     if not result.success:
         failed = sorted({event.step_key for event in result.all_events if event.is_step_failure})

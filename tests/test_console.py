@@ -1,10 +1,11 @@
 """pipelines.console: the quiet console's lines for small in-process jobs (successes, checks, skips, failures)."""
 
+import logging
 import re
 
 import dagster as dg
 
-from pipelines.console import quiet_console_logger
+from pipelines.console import StepLines, quiet_console_logger
 
 
 @dg.multi_asset(
@@ -99,3 +100,26 @@ def test_a_resource_that_fails_says_its_error(capsys):
     assert not result.success
     assert "  RuntimeError: another run holds the lock" in lines, lines
     assert len(lines) <= 4, lines
+
+
+def _message(text: str, level: int = logging.INFO, step: str | None = None) -> logging.LogRecord:
+    record = logging.LogRecord("dagster", level, __file__, 0, text, (), None)
+    record.dagster_meta = {"dagster_event": None, "orig_message": text, "step_key": step, "resource_name": None}
+    return record
+
+
+def test_dagsters_word_on_optional_outputs_is_folded_into_few_lines():
+    step_lines = StepLines()
+    assert step_lines.lines_for(_message("op 'sql_models' did not yield or return expected outputs {'a', 'b'}")) == []
+    for check in ("not_null_x", "unique_x"):
+        warning = (
+            f"Blocking asset check 'marts/x:{check}' emitted no result in step 'sql_models'; "
+            "downstream step 'published_warehouse' will proceed without gating on it."
+        )
+        assert step_lines.lines_for(_message(warning, logging.WARNING)) == []
+    assert step_lines.lines_for(_message("published", step="published_warehouse")) == [
+        "published_warehouse: 2 blocking checks of sql_models had no result and gate nothing",
+        "published_warehouse: published",
+    ]
+    assert step_lines.lines_for(_message("not for the console", logging.DEBUG)) == []
+    assert step_lines.lines_for(_message("x" * 300))[0] == "x" * 239 + "…"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -59,14 +60,18 @@ def test_dbt_lets_go_of_the_database_file(tmp_path, monkeypatch):
         assert connection.execute("select id from main.one").fetchall() == [(1,)]
 
 
-def _spy_on_cli(monkeypatch) -> list[list[str]]:
-    """The argument lists of every `DbtCliResource.cli()` call (the public path), run as usual."""
+def _spy_on_cli(monkeypatch, invocations: list | None = None) -> list[list[str]]:
+    """The argument lists of every `DbtCliResource.cli()` call (the public path), run as usual;
+    the invocations it returns appended to `invocations`."""
     calls: list[list[str]] = []
     cli = sql_models.DbtCli.cli
 
     def spy(self, args, **kwargs):
         calls.append(list(args))
-        return cli(self, args, **kwargs)
+        invocation = cli(self, args, **kwargs)
+        if invocations is not None:
+            invocations.append(invocation)
+        return invocation
 
     monkeypatch.setattr(sql_models.DbtCli, "cli", spy)
     return calls
@@ -104,9 +109,12 @@ def test_a_subset_goes_through_dagster_dbt_and_its_selector_project(tmp_path, mo
     work = warehouse.parent / ".build" / "news" / "news.duckdb"
     with duckdb.connect(str(work)) as connection:
         connection.execute("drop table marts.document_overview")
-    calls = _spy_on_cli(monkeypatch)
+    invocations: list = []
+    calls = _spy_on_cli(monkeypatch, invocations)
     monkeypatch.setenv("NEWS_WAREHOUSE_PATH", str(warehouse))
     monkeypatch.setenv("NEWS_SOURCE_DIR", str(SEEDS))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    (tmp_path / "dagster_home").mkdir()
     from pipelines.definitions import defs
 
     mart = dg.AssetKey(["marts", "document_overview"])
@@ -116,6 +124,11 @@ def test_a_subset_goes_through_dagster_dbt_and_its_selector_project(tmp_path, mo
         )
     assert result.success
     assert calls == [["build", "--exclude-resource-type", "unit_test"]]
+    selector_project = Path(invocations[0].project_dir)
+    try:
+        assert selector_project != sql_models.SQL_DIR and (selector_project / "selectors.yml").exists()
+    finally:
+        shutil.rmtree(selector_project)  # dagster-dbt leaves its temporary copy behind
     assert [event.asset_key for event in result.get_asset_materialization_events()] == [mart]
     assert result.get_asset_check_evaluations() and all(e.passed for e in result.get_asset_check_evaluations())
     rebuilt = {name: digest for name, digest in table_fingerprints(work).items() if name == "marts.document_overview"}

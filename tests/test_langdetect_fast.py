@@ -10,6 +10,7 @@ import importlib.metadata
 import random
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -36,6 +37,7 @@ FIXED_TEXTS = [
     "ALL CAPS HEADLINE ABOUT MARKETS AND RATES\nfollowed by a lower-case paragraph about the central bank.",
     "  spaces   everywhere\tand\ttabs  ,  punctuation !!! ??? ...  and numbers 12 345,67 € ",
     "Е",  # Cyrillic capital E: no trial converges, all seven run to langdetect's 1,000-update limit
+    "षफ",  # two n-grams, a trial that runs long: with seed 0 its draws outgrow the first window of words
 ]
 
 
@@ -88,6 +90,14 @@ def test_texts_detected_together_get_langdetects_answers_one_by_one():
         fast = load_detector(seed)
         assert fast.probabilities(texts) == [langdetect_answer(fast.factory, text) for text in texts]
     assert fast.probabilities([]) == []
+
+
+def test_a_text_of_thousands_of_known_ngrams_gets_langdetects_answer():
+    """More n-grams than the n-gram table starts with rows for."""
+    fast = load_detector(0)
+    bigrams = sorted(gram for gram in fast.factory.word_lang_prob_map if len(gram) == 2 and " " not in gram)
+    text = " ".join(bigrams[::4][:3000])
+    assert fast.probabilities([text]) == [langdetect_answer(fast.factory, text)]
 
 
 def test_detectors_are_loaded_once_per_seed():
@@ -182,3 +192,13 @@ texts = st.builds(lengthened, st.one_of(one_script, mixed, joined(vietnamese)), 
 def test_generated_multilingual_texts_get_langdetects_answers(seed, batch):
     fast = load_detector(seed)
     assert fast.probabilities(batch) == [langdetect_answer(fast.factory, text) for text in batch]
+
+
+def test_a_stream_too_short_for_its_draws_fails_instead_of_spinning():
+    from transforms.langdetect_fast import _draws
+
+    words = np.array([0, 1 << 31, 2, 3, (1 << 32) - 1], dtype=np.int64)  # two of five below 2 after the shift
+    values, offsets = _draws(words, 0, 2, 2)
+    assert values.tolist() == [0, 0] and offsets.tolist() == [0, 2]
+    with pytest.raises(RuntimeError, match="ran out"):
+        _draws(words, 0, 4, 2)

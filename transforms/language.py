@@ -41,11 +41,10 @@ class LanguageDetector:
         chosen = [index for index, sample in enumerate(samples) if _has_letters(sample, self.min_letters)]
         found = self._langdetect.probabilities([samples[index] for index in chosen])
         for index, probabilities in zip(chosen, found, strict=True):
-            if probabilities:  # else langdetect finds no features: undetermined
-                language, probability = probabilities[0]
-                code = language.split("-")[0]  # zh-cn / zh-tw → zh
-                probability = round(probability, 4)
-                results[index] = (UNDETERMINED, probability) if probability < self.min_confidence else (code, probability)
+            if probabilities:  # else langdetect finds no n-gram it knows: undetermined
+                language, probability = probabilities[0][0], round(probabilities[0][1], 4)
+                code = language.split("-")[0] if probability >= self.min_confidence else UNDETERMINED  # zh-cn → zh
+                results[index] = (code, probability)
         return results
 
 
