@@ -68,6 +68,7 @@ class StepLines:
         self._steps: dict[str, _Step] = {}
         self._passed_checks: list[float] = []  # seconds of check-only steps that passed, not yet said
         self._ungated: dict[tuple[str, str], int] = {}  # (step, downstream step) → checks without result
+        self.ended: set[str] = set()  # steps whose end was said (or counted among the passed checks)
 
     def lines_for(self, record: logging.LogRecord) -> list[str]:
         meta = getattr(record, "dagster_meta", None) or {}
@@ -103,6 +104,7 @@ class StepLines:
             evaluation = event.asset_check_evaluation_data
             self._step(step_key).checks.append((evaluation.check_name, bool(evaluation.passed)))
         elif event.is_step_success:
+            self.ended.add(step_key)
             step = self._steps.pop(step_key, _Step())
             seconds = event.event_specific_data.duration_ms / 1000
             if step.checks and not step.outputs and all(passed for _, passed in step.checks):
@@ -110,10 +112,12 @@ class StepLines:
                 return []
             return self._say(f"{step_key} done in {seconds:.1f} s{_details(step)}")
         elif event.is_step_skipped:
+            self.ended.add(step_key)
             step = self._steps.pop(step_key, _Step())
             because = f" (nothing new from {step.skipped_because})" if step.skipped_because else ""
             return self._say(f"{step_key} skipped{because}")
         elif event.is_step_failure:
+            self.ended.add(step_key)
             step = self._steps.pop(step_key, _Step())
             seconds = record.created - (step.started or record.created)
             return self._say(f"{step_key} FAILED after {seconds:.1f} s{_details(step)}\n  {_error_message(event)}")
@@ -221,11 +225,26 @@ class _StepLinesHandler(logging.Handler):
             for line in self.step_lines.lines_for(record):
                 stream.write(line + "\n")
             stream.flush()
-            event = (getattr(record, "dagster_meta", None) or {}).get("dagster_event")
-            if event is not None and event.event_type in RUN_ENDS:
-                _RUNS.pop(self.run_id, None)
         except Exception:  # noqa: BLE001 - a console line must never fail the run
             self.handleError(record)
+
+
+def unsaid_lines(run_id: str, events: list[dg.DagsterEvent]) -> list[str]:
+    """Once run `run_id` is over: the lines of the steps whose end its console did not say, from
+    the run's events (a safety net: every step gets its line even if a record never reached the
+    logger), and the run's console state let go."""
+    said = _RUNS.pop(run_id, StepLines())
+    ends = {
+        event.step_key for event in events if event.is_step_success or event.is_step_skipped or event.is_step_failure
+    }
+    missing = ends - said.ended
+    replay, lines = StepLines(), []
+    for event in events:
+        if event.step_key in missing:
+            record = logging.LogRecord("dagster", logging.DEBUG, __file__, 0, event.message or "", (), None)
+            record.dagster_meta = {"dagster_event": event, "step_key": event.step_key}  # as Dagster sets it
+            lines.extend(replay.lines_for(record))
+    return [*lines, *replay._say(None)]
 
 
 @dg.logger(description="One line per step (seconds, counts); messages at INFO and above; warnings and errors.")

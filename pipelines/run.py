@@ -15,7 +15,7 @@ import uuid
 import dagster as dg
 import duckdb
 
-from pipelines.console import dagster_internal_warnings, quiet_console_logger
+from pipelines.console import dagster_internal_warnings, quiet_console_logger, unsaid_lines
 from pipelines.definitions import defs
 from pipelines.warehouse import Warehouse
 
@@ -60,6 +60,9 @@ def main() -> int:
     console = contextlib.nullcontext() if verbose() else dagster_internal_warnings(run_id)
     with dg.DagsterInstance.get() as instance, console:
         result = job.execute_in_process(run_config=run_config, instance=instance, run_id=run_id, raise_on_error=False)
+    if not verbose():
+        for line in unsaid_lines(run_id, result.all_events):
+            print(line, file=sys.stderr)
     sys.stderr.flush()
     if not result.success:
         failed = sorted({event.step_key for event in result.all_events if event.is_step_failure})

@@ -5,7 +5,7 @@ import re
 
 import dagster as dg
 
-from pipelines.console import StepLines, quiet_console_logger
+from pipelines.console import StepLines, quiet_console_logger, unsaid_lines
 
 
 @dg.multi_asset(
@@ -123,3 +123,25 @@ def test_dagsters_word_on_optional_outputs_is_folded_into_few_lines():
     ]
     assert step_lines.lines_for(_message("not for the console", logging.DEBUG)) == []
     assert step_lines.lines_for(_message("x" * 300))[0] == "x" * 239 + "…"
+
+
+def test_a_step_whose_end_the_console_missed_is_said_from_the_runs_events(capsys):
+    job = dg.define_asset_job("quiet", selection=dg.AssetSelection.assets(counting, downstream))
+    defs = dg.Definitions(
+        assets=[counting, downstream],
+        asset_checks=[counted_is_positive],
+        jobs=[job],
+        loggers={"quiet": quiet_console_logger},
+    )
+    result = defs.resolve_job_def("quiet").execute_in_process(
+        run_config={"loggers": {"quiet": {}}}, raise_on_error=False
+    )
+    assert unsaid_lines(result.run_id, result.all_events) == []  # the console said every step
+    # a run whose console saw nothing: each step's line, from its events alone
+    lines = unsaid_lines("a run the console never saw", result.all_events)
+    assert re.fullmatch(
+        r"counting done in \d+\.\d s: 3 documents through NLP, 2 reused, 1 worker process; core\.counted 5 rows",
+        lines[0],
+    ), lines
+    assert "marts__downstream skipped" in lines
+    assert re.fullmatch(r"1 asset check passed in \d+\.\d s", lines[-1]), lines
