@@ -14,7 +14,7 @@ PORT ?= 3000
 SQL_SOURCES := $(shell find sql -name '*.sql' -o -name '*.yml' 2>/dev/null | grep -v '^sql/target/')
 MANIFEST := sql/target/manifest.json
 
-.PHONY: setup browser run test ui query lock lint clean
+.PHONY: setup browser run test ui query rollback lock lint clean
 
 setup: $(VENV)/.synced $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
@@ -52,11 +52,18 @@ browser:
 	  else echo "chromium is not installed: the UI test will be skipped"; fi; }
 
 ui: setup
-	$(BIN)/dagster dev -h $(HOST) -p $(PORT) -m pipelines.definitions
+	$(BIN)/python -m pipelines.serve --host $(HOST) --port $(PORT)
 
 # Ask the published warehouse a question: make query SQL="select count(*) from core.documents"
 query: $(VENV)/.synced
 	$(BIN)/python -m pipelines.query "$$SQL"
+
+# Put the previous published warehouse back from warehouse/snapshots/ (the one replaced becomes a
+# snapshot: run it again to undo): make rollback, or make rollback SNAPSHOT=warehouse/snapshots/….duckdb.
+# `$(BIN)/python -m pipelines.rollback --list` lists them. The next successful run publishes again.
+SNAPSHOT ?=
+rollback: $(VENV)/.synced
+	$(BIN)/python -m pipelines.rollback $(if $(SNAPSHOT),"$(SNAPSHOT)")
 
 # Re-resolve requirements.in into requirements.lock (needs the package index).
 lock: $(VENV)/.synced

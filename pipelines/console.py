@@ -120,11 +120,11 @@ class StepLines:
             self.ended.add(step_key)
             step = self._steps.pop(step_key, _Step())
             seconds = record.created - (step.started or record.created)
-            return self._say(f"{step_key} FAILED after {seconds:.1f} s{_details(step)}\n  {_error_message(event)}")
+            return self._say(f"{step_key} FAILED after {seconds:.1f} s{_details(step)}\n  {root_error_message(event)}")
         elif event.event_type in RUN_ENDS:
             return self._say(None)  # the run's summary says how it ended
         elif record.levelno >= logging.WARNING:  # Dagster's warnings and errors, e.g. a resource that failed
-            error = f"\n  {_error_message(event)}" if getattr(event.event_specific_data, "error", None) else ""
+            error = f"\n  {root_error_message(event)}" if getattr(event.event_specific_data, "error", None) else ""
             return self._say((f"{step_key}: {message}" if step_key else message) + error)
         return []
 
@@ -183,7 +183,7 @@ def _details(step: _Step) -> str:
     return f": {details}" if details else ""
 
 
-def _error_message(event: dg.DagsterEvent) -> str:
+def root_error_message(event: dg.DagsterEvent) -> str:
     """The message of the error a step failed with: the exception user code raised rather than
     the Dagster error around it (the traceback is in the run storage, and printed with VERBOSE=1)."""
     error = getattr(event.event_specific_data, "error", None)

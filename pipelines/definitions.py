@@ -6,9 +6,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.alerts import Alert, alert_for_failed_run, alert_log_path, send_alert
 from pipelines.assets import OWNERS, analyse, asset_key, ingest, prepare
 from pipelines.checks import CHECKS
 from pipelines.resources import CleaningRules, LanguageDetection, NlpModels, SourceFolder, Workers
+from pipelines.run_health import Retention, fail_dead_runs, prune_history
 from pipelines.sources import fingerprint_source_folder
 from pipelines.sql_models import DbtCli, dbt_project, dbt_project_fingerprint, sql_models
 from pipelines.warehouse import Warehouse, WarehouseIOManager
@@ -28,7 +30,7 @@ SUMMARY_TABLES = ("core.documents", "core.rejected_documents", "core.entities", 
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """The DuckDB file analysts open: a complete copy of the working database, renamed into place."""
     warehouse.record_published_state(warehouse.input_state(dbt_project_fingerprint()))
-    path = warehouse.publish()
+    path = warehouse.publish(log=context.log)
     with warehouse.read_published() as connection:
         counts = {table: connection.execute(f"select count(*) from {table}").fetchone()[0] for table in SUMMARY_TABLES}
     context.log.info(f"published {path}")
@@ -95,6 +97,35 @@ def source_folder_sensor(context: dg.SensorEvaluationContext, source: SourceFold
     return dg.RunRequest(run_key=fingerprint)
 
 
+@dg.sensor(minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
+def run_housekeeping(context: dg.SensorEvaluationContext):
+    """Every 30 s in the daemon: fail the runs whose process died (so the one-at-a-time queue moves
+    on) and alert about them; delete finished runs beyond the history's retention."""
+    alerts = alert_log_path(Warehouse().published_path)
+    dead = fail_dead_runs(context.instance)
+    for run in dead:
+        send_alert(Alert(run.run_id, run.job_name, run.reason), alerts)
+    pruned = prune_history(context.instance, Retention.from_settings())
+    return dg.SkipReason(f"{len(dead)} dead runs marked failed, {pruned} old runs deleted")
+
+
+@dg.run_failure_sensor(
+    name="alert_on_run_failure",
+    monitor_all_code_locations=True,
+    minimum_interval_seconds=15,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def alert_on_run_failure(context: dg.RunFailureSensorContext):
+    """A failed run (a step error, a failed blocking check, a dead process): an alert line in
+    `alerts.log` beside the warehouse, and a post to NEWS_ALERT_WEBHOOK when set."""
+    run = context.dagster_run
+    events = [
+        record.event_log_entry.dagster_event for record in context.instance.get_records_for_run(run.run_id).records
+    ]
+    alert = alert_for_failed_run(run.run_id, run.job_name, [event for event in events if event is not None])
+    send_alert(alert, alert_log_path(Warehouse().published_path))
+
+
 WAREHOUSE = Warehouse()
 
 defs = dg.Definitions(
@@ -102,7 +133,7 @@ defs = dg.Definitions(
     asset_checks=CHECKS,
     jobs=[news_warehouse_job],
     schedules=[daily_schedule],
-    sensors=[source_folder_sensor],
+    sensors=[source_folder_sensor, run_housekeeping, alert_on_run_failure],
     executor=dg.in_process_executor,
     # Every setting left unset is read from the environment when the run uses it, with the
     # defaults of pipelines/settings.py; the warehouse is configured once and shared.

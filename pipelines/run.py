@@ -15,8 +15,10 @@ import uuid
 import dagster as dg
 import duckdb
 
+from pipelines.alerts import Alert, alert_for_failed_run, alert_log_path, send_alert
 from pipelines.console import dagster_internal_warnings, quiet_console_logger, unsaid_lines
 from pipelines.definitions import defs
+from pipelines.run_health import Retention, fail_dead_runs, process_tags, prune_history
 from pipelines.warehouse import Warehouse
 
 
@@ -58,16 +60,26 @@ def main() -> int:
     job, run_config = job_and_run_config()
     run_id = str(uuid.uuid4())
     console = contextlib.nullcontext() if verbose() else dagster_internal_warnings(run_id)
-    with dg.DagsterInstance.get() as instance, console:
-        result = job.execute_in_process(run_config=run_config, instance=instance, run_id=run_id, raise_on_error=False)
-    if not verbose():
-        for line in unsaid_lines(run_id, result.all_events):
-            print(line, file=sys.stderr)
+    alerts = alert_log_path(Warehouse().published_path)
+    with dg.DagsterInstance.get() as instance:
+        for dead in fail_dead_runs(instance):  # the queue must not wait behind a run that died
+            print(f"run {dead.run_id} had died: marked failed ({dead.reason})", file=sys.stderr)
+            send_alert(Alert(dead.run_id, dead.job_name, dead.reason), alerts)
+        with console:
+            result = job.execute_in_process(
+                run_config=run_config, instance=instance, run_id=run_id, tags=process_tags(), raise_on_error=False
+            )
+        if not verbose():
+            for line in unsaid_lines(run_id, result.all_events):
+                print(line, file=sys.stderr)
+        if not result.success:
+            send_alert(alert_for_failed_run(run_id, job.name, result.all_events), alerts)
+        prune_history(instance, Retention.from_settings())
     sys.stderr.flush()
     if not result.success:
         failed = sorted({event.step_key for event in result.all_events if event.is_step_failure})
         print(
-            f"run {result.run_id} failed at {failed}; the published warehouse was left as it was."
+            f"run {result.run_id} failed at {failed}; the published warehouse was left as it was (alert: {alerts})."
             + ("" if verbose() else " Its full event log: `make ui`, or again with `make run VERBOSE=1`."),
             file=sys.stderr,
         )

@@ -58,6 +58,14 @@ SETTINGS: tuple[Setting, ...] = (
         "3600",
         "how long a run waits for the run holding the warehouse's lock before it fails",
     ),
+    Setting("NEWS_ALERT_WEBHOOK", "", "URL a failed run's alert is posted to as JSON (Slack-compatible); empty: none"),
+    Setting("NEWS_HISTORY_DAYS", "30", "finished runs older than this many days leave Dagster's run history"),
+    Setting("NEWS_HISTORY_MAX_RUNS", "500", "at most this many finished runs are kept in Dagster's run history"),
+    Setting(
+        "NEWS_KEEP_SNAPSHOTS",
+        "3",
+        "previous published warehouses kept in `snapshots/` beside it, for `make rollback`; `0` = none",
+    ),
 )
 _DEFAULTS = {entry.name: entry.default for entry in SETTINGS}
 

@@ -6,18 +6,25 @@ as the schema declares them (`transforms/schema.py`), reads what the last run le
 keeps the table versions that let reruns skip work, publishes by an atomic rename, and holds the
 run lock: every run, whatever its selection, takes it when its resources start and keeps it to
 the end. `WarehouseIOManager` stores the assets' Polars frames through it.
+
+Publishing keeps the file it replaces as a snapshot (`snapshots/<stem>-<UTC time>.duckdb` beside
+the published file, the last NEWS_KEEP_SNAPSHOTS of them), which `roll_back` (`make rollback`)
+puts back; it first checks that the disk has room for the copy, and fails cleanly when not.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import re
 import shutil
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -26,6 +33,7 @@ import polars as pl
 from pydantic import Field
 
 from pipelines.resources import fingerprint
+from pipelines.run_health import process_tags
 from pipelines.settings import int_setting, setting
 from transforms.report import markdown_table
 from transforms.schema import TABLES, Table
@@ -33,6 +41,12 @@ from transforms.schema import TABLES, Table
 VERSIONS_TABLE = "meta.table_versions"
 PUBLISHED_STATE = "(published warehouse)"
 TABLES_BY_KEY: dict[dg.AssetKey, Table] = {dg.AssetKey([t.schema, t.name]): t for t in TABLES}
+SNAPSHOTS_FOLDER = "snapshots"
+SNAPSHOT_STAMP = "%Y%m%dT%H%M%S%fZ"  # UTC, to the microsecond: names sort as times do
+# room a copy needs beyond its own size: 5 % of it, at least 16 MiB
+FREE_MARGIN_FRACTION = 0.05
+FREE_MARGIN_MIN_BYTES = 16 * 1024 * 1024
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 def quote_identifier(name: str) -> str:
@@ -59,6 +73,20 @@ def work_database_path(warehouse_path: str | os.PathLike) -> Path:
     return build_directory(warehouse_path) / Path(warehouse_path).name
 
 
+def free_bytes(path: str | os.PathLike) -> int:
+    """Bytes an unprivileged writer may still use on the file system holding `path`."""
+    return shutil.disk_usage(path).free
+
+
+def space_needed(size: int) -> int:
+    """Free space a copy of `size` bytes asks for: the copy plus a margin."""
+    return size + max(int(size * FREE_MARGIN_FRACTION), FREE_MARGIN_MIN_BYTES)
+
+
+def _amount(size: int) -> str:
+    return f"{size / 2**20:,.1f} MiB ({size:,} bytes)"
+
+
 @dataclass(frozen=True)
 class Written:
     """What writing a table did."""
@@ -82,6 +110,9 @@ class Warehouse(dg.ConfigurableResource):
     lock_wait_seconds: int | None = Field(
         default=None, description="how long a run waits for a running one; unset: NEWS_RUN_LOCK_WAIT_SECONDS"
     )
+    keep_snapshots: int | None = Field(
+        default=None, description="previous published files kept in snapshots/; unset: NEWS_KEEP_SNAPSHOTS"
+    )
 
     @property
     def published_path(self) -> Path:
@@ -99,11 +130,24 @@ class Warehouse(dg.ConfigurableResource):
     def lock_path(self) -> Path:
         return self.build_directory / "run.lock"
 
+    @property
+    def snapshot_directory(self) -> Path:
+        return self.published_path.parent / SNAPSHOTS_FOLDER
+
+    @property
+    def snapshot_limit(self) -> int:
+        keep = self.keep_snapshots if self.keep_snapshots is not None else int_setting("NEWS_KEEP_SNAPSHOTS")
+        if keep < 0:
+            raise ValueError(f"NEWS_KEEP_SNAPSHOTS must be 0 or more, got {keep}")
+        return keep
+
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Warehouse]:
         if context.dagster_run is None:  # a sensor or schedule evaluation, a script: no run to serialise
             yield self
             return
+        if context.instance is not None:  # which process runs it, so that its death is noticed
+            context.instance.add_run_tags(context.dagster_run.run_id, process_tags())
         wait = (
             self.lock_wait_seconds if self.lock_wait_seconds is not None else int_setting("NEWS_RUN_LOCK_WAIT_SECONDS")
         )
@@ -215,11 +259,14 @@ class Warehouse(dg.ConfigurableResource):
 
     # publishing
 
-    def publish(self) -> Path:
+    def publish(self, log=None) -> Path:
         """Copy the working database beside the published file, then rename it over atomically.
 
         Readers holding the old file keep their snapshot; a crash before the rename leaves the
-        published file as it was.
+        published file as it was. The file replaced is kept in `snapshots/` (see `roll_back`); a
+        snapshot that cannot be written or pruned is a warning through `log` (by default Dagster's
+        logger: the run's log inside a run), never a failed publish. Raises dg.Failure, having
+        written nothing, when the disk lacks room for the copy, and when it fills up during it.
         """
         with self.connect() as connection:
             connection.execute("checkpoint")
@@ -227,16 +274,150 @@ class Warehouse(dg.ConfigurableResource):
         target.parent.mkdir(parents=True, exist_ok=True)
         for leftover in target.parent.glob(f".{target.name}.publishing-*"):  # from a killed run
             leftover.unlink(missing_ok=True)
+        self._install(self.work_path, "the working database", log or dg.get_dagster_logger())
+        return target
+
+    def snapshots(self) -> list[Path]:
+        """The kept snapshots of the published file, newest first."""
+        stem, suffix = self.published_path.stem, self.published_path.suffix
+        pattern = re.compile(rf"{re.escape(stem)}-\d{{8}}T\d{{12}}Z{re.escape(suffix)}")
+        folder = self.snapshot_directory
+        try:
+            names = [
+                entry.name
+                for entry in os.scandir(folder)
+                if pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
+            ]
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return [folder / name for name in sorted(names, reverse=True)]
+
+    def roll_back(self, snapshot: Path | None = None, *, log=None, wait_seconds: float = 0) -> Path:
+        """Put a snapshot (by default the newest) back as the published file; returns the snapshot.
+
+        Done as a publish is: the snapshot is copied beside the published file (it stays a
+        snapshot) and renamed over it, after the disk-space check, and the file it replaces
+        becomes a snapshot first, so that a roll-back can itself be undone by another. Takes the
+        run lock (waiting `wait_seconds` for a run that holds it, then dg.Failure). The working
+        database is left alone: the next successful run publishes its state again.
+        """
+        log = log or dg.get_dagster_logger()
+        with run_lock(self.lock_path, wait_seconds, log=log):
+            if snapshot is None:
+                kept = self.snapshots()
+                if not kept:
+                    raise dg.Failure(
+                        description=f"no snapshot of {self.published_path} in {self.snapshot_directory}: "
+                        "nothing to roll back to"
+                    )
+                snapshot = kept[0]
+            snapshot = Path(snapshot).absolute()
+            if not snapshot.is_file():
+                raise dg.Failure(description=f"{snapshot} is not a file: nothing was rolled back")
+            try:
+                with duckdb.connect(str(snapshot), read_only=True) as connection:
+                    connection.execute("select count(*) from duckdb_tables()").fetchone()
+            except duckdb.Error as error:
+                raise dg.Failure(
+                    description=f"{snapshot} is not a readable DuckDB file ({error}): nothing was rolled back"
+                ) from None
+            self.published_path.parent.mkdir(parents=True, exist_ok=True)
+            self._install(snapshot, f"the snapshot {snapshot.name}", log)
+        return snapshot
+
+    def _install(self, source: Path, what: str, log) -> None:
+        """Copy `source` to a staging file beside the published one, keep the published file as a
+        snapshot, rename the copy over it; prune old snapshots."""
+        target = self.published_path
+        size = source.stat().st_size
+        needed, free = space_needed(size), free_bytes(target.parent)
+        if free < needed:
+            raise dg.Failure(
+                description=f"not enough disk space to publish {target}: copying {what} "
+                f"({_amount(size)}) needs {_amount(needed)} free with the margin, and {target.parent} "
+                f"has {_amount(free)} free; nothing was written and the published file is unchanged",
+                metadata={"needed_bytes": needed, "free_bytes": free, "path": str(target.parent)},
+            )
         staging = target.with_name(f".{target.name}.publishing-{os.getpid()}")
         try:
-            shutil.copyfile(self.work_path, staging)
-            with open(staging, "rb+") as handle:
-                os.fsync(handle.fileno())
+            try:
+                shutil.copyfile(source, staging)
+                with open(staging, "rb+") as handle:
+                    os.fsync(handle.fileno())
+            except OSError as error:
+                if error.errno not in _DISK_FULL:
+                    raise
+                staging.unlink(missing_ok=True)
+                free = free_bytes(target.parent)
+                raise dg.Failure(
+                    description=f"the disk filled up while copying {what} ({_amount(size)}) to publish "
+                    f"{target}: {error.strerror or error}; {target.parent} has {_amount(free)} free without "
+                    f"the partial copy, which was removed, and {_amount(needed)} are needed; "
+                    "the published file is unchanged",
+                    metadata={"needed_bytes": needed, "free_bytes": free, "path": str(target.parent)},
+                ) from error
+            self._keep_snapshot(log)
             os.replace(staging, target)
         finally:
             staging.unlink(missing_ok=True)
         _fsync_directory(target.parent)
-        return target
+        self._prune_snapshots(log)
+
+    def _keep_snapshot(self, log) -> Path | None:
+        """Keep the published file, about to be replaced, as a snapshot; None when none was kept.
+
+        A hard link: publishing renames a new file into place and never writes the published one,
+        so the link keeps its content at no cost in space. A copy where links fail (another file
+        system, no hard links); any failure is a warning."""
+        target = self.published_path
+        if self.snapshot_limit == 0 or not target.is_file():
+            return None
+        folder = self.snapshot_directory
+        try:
+            folder.mkdir(exist_ok=True)
+            snapshot = self._new_snapshot_path()
+            try:
+                os.link(target, snapshot, follow_symlinks=True)
+            except OSError:  # EXDEV, EPERM, EMLINK, ENOTSUP, …: copy instead
+                partial = folder / f".{snapshot.name}.partial-{os.getpid()}"
+                try:
+                    shutil.copyfile(target, partial)
+                    os.replace(partial, snapshot)
+                finally:
+                    partial.unlink(missing_ok=True)
+        except OSError as error:
+            log.warning(f"could not keep the replaced warehouse as a snapshot in {folder}: {error}; published anyway")
+            return None
+        return snapshot
+
+    def _new_snapshot_path(self) -> Path:
+        """A snapshot name stamped now, later than every kept one (whatever the clock did)."""
+        stamp = datetime.now(UTC).replace(tzinfo=None)
+        kept = self.snapshots()
+        if kept:
+            newest = datetime.strptime(kept[0].stem.rsplit("-", 1)[1], SNAPSHOT_STAMP)
+            stamp = max(stamp, newest + timedelta(microseconds=1))
+        target = self.published_path
+        return self.snapshot_directory / f"{target.stem}-{stamp.strftime(SNAPSHOT_STAMP)}{target.suffix}"
+
+    def _prune_snapshots(self, log) -> list[Path]:
+        """Delete the snapshots beyond the limit, oldest first; failures are warnings."""
+        keep = self.snapshot_limit
+        if keep == 0:  # snapshots are off: those kept before are left alone
+            return []
+        removed = []
+        try:
+            extra = self.snapshots()[keep:]
+        except OSError as error:
+            log.warning(f"could not list the snapshots in {self.snapshot_directory}: {error}")
+            return []
+        for old in reversed(extra):
+            try:
+                old.unlink(missing_ok=True)
+                removed.append(old)
+            except OSError as error:
+                log.warning(f"could not delete the old snapshot {old}: {error}")
+        return removed
 
     def publish_report(self, files: dict[str, bytes]) -> Path:
         """Write report files beside the published warehouse (`report/`), replacing the old set whole."""

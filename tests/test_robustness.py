@@ -14,6 +14,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -230,6 +231,10 @@ def test_killed_runs_leave_the_published_warehouse_intact_and_concurrent_runs_wa
     assert seen == {4, 5}
     logs = "".join(path.read_text() for path in home.glob("run-*.log"))
     assert "waiting for it to finish" in logs
+    assert "had died: marked failed" in logs  # the next run failed the killed runs' records
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        statuses = sorted(record.dagster_run.status.value for record in instance.get_run_records())
+    assert statuses == ["FAILURE", "FAILURE", "SUCCESS", "SUCCESS", "SUCCESS"]
     assert table_fingerprints(warehouse) == table_fingerprints(seed_warehouse)
     assert not list(warehouse.parent.glob(".news.duckdb.publishing-*"))
 
