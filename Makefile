@@ -14,7 +14,7 @@ PORT ?= 3000
 SQL_SOURCES := $(shell find sql -name '*.sql' -o -name '*.yml' 2>/dev/null | grep -v '^sql/target/')
 MANIFEST := sql/target/manifest.json
 
-.PHONY: setup browser run test ui query rollback lock lint clean
+.PHONY: setup browser run test ui status query rollback lock lint clean
 
 setup: $(VENV)/.synced $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
@@ -53,6 +53,10 @@ browser:
 
 ui: setup
 	$(BIN)/python -m pipelines.serve --host $(HOST) --port $(PORT)
+
+# The last run, the published file's age, queued and running runs, the last alert.
+status: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m pipelines.status
 
 # Ask the published warehouse a question: make query SQL="select count(*) from core.documents"
 query: $(VENV)/.synced

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -100,6 +101,14 @@ def test_a_failed_blocking_check_alerts_the_webhook_and_the_run_ends_cleanly(tmp
     assert "documents_have_valid_languages" in alert["text"], alert
     assert alert["news_warehouse"]["failed_steps"], alert
     assert "documents_have_valid_languages" in last_alert(warehouse.parent / "alerts.log")
+    from pipelines.status import report
+    from pipelines.warehouse import Warehouse
+
+    with dg.DagsterInstance.get() as instance:  # `make status`
+        status = "\n".join(report(instance, Warehouse()))
+    assert re.search(r"^last run: +\S+ FAILURE at ", status, re.MULTILINE), status
+    assert "published:         nothing yet" in status and "queued / running:  0 / 0" in status, status
+    assert "documents_have_valid_languages" in status.splitlines()[-1], status
 
 
 def test_old_and_surplus_runs_leave_the_history(tmp_path):
@@ -116,7 +125,8 @@ def test_old_and_surplus_runs_leave_the_history(tmp_path):
         assert run_health.prune_history(instance, run_health.Retention(days=30, max_runs=3)) == 2
         kept = {record.dagster_run.run_id for record in instance.get_run_records()}
         assert kept == set(ids[2:])
-        assert instance.get_records_for_run(ids[0]).records == []  # its events went with it
+        assert not Path(instance.event_log_storage.path_for_shard(ids[0])).exists()  # its events went with it
+        assert not (Path(instance.storage_directory()) / ids[0]).exists()  # and its captured logs
         later = time.time() + 31 * 86400
         assert run_health.prune_history(instance, run_health.Retention(days=30, max_runs=3), now=later) == 3
         assert instance.get_run_records() == []
