@@ -18,9 +18,23 @@ from transforms.cleaning import (
 )
 from transforms.ingest import REJECTION_SCHEMA
 from transforms.language import LanguageDetector, detect_languages
-from transforms.schema import PREP_CLEANED_DOCUMENTS
+from transforms.news_model import assign_versions, describe_documents
+from transforms.schema import DECLARED_COLUMNS, PREP_CLEANED_DOCUMENTS
 
 PREPARED_SCHEMA = PREP_CLEANED_DOCUMENTS.polars_schema
+VERSION_COLUMNS = ("version", "is_current", "superseded_by")
+NEWS_MODEL_COLUMNS = (
+    "language_source",
+    "outlet",
+    "outlet_source",
+    "url",
+    "external_id",
+    "published_at",
+    "published_at_precision",
+    "published_at_source",
+    "article_id",
+)
+DECLARED_NAMES = [column.name for column in DECLARED_COLUMNS]
 
 
 def split_duplicates(raw_documents: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -32,10 +46,15 @@ def split_duplicates(raw_documents: pl.DataFrame) -> tuple[pl.DataFrame, pl.Data
     )
     rejections = duplicates.select(
         "source_path",
+        _record_number(duplicates),
         pl.lit("duplicate_content").alias("reason"),
         pl.format("same content as {} (doc_id {})", "kept_path", "doc_id").alias("detail"),
     )
     return first, rejections.cast(REJECTION_SCHEMA)
+
+
+def _record_number(frame: pl.DataFrame) -> pl.Expr:
+    return pl.col("record_number") if "record_number" in frame.columns else pl.lit(None, pl.Int64).alias("record_number")
 
 
 T = TypeVar("T")
@@ -119,27 +138,36 @@ def prepare_documents(
         {
             name: dtype
             for name, dtype in PREPARED_SCHEMA.items()
-            if name not in ("present_in_source", "prepare_fingerprint")
+            if name not in ("present_in_source", "prepare_fingerprint", *VERSION_COLUMNS, *NEWS_MODEL_COLUMNS)
         },
     )
     log = _concat([batch.cleaning_log for batch in batches], CLEANING_LOG_SCHEMA)
     links = _concat([batch.links for batch in batches], LINK_SCHEMA)
     empty = pl.Series([doc_id for batch in batches for doc_id in batch.empty_ids], dtype=pl.String).implode()
-    paths = unique.select("doc_id", "source_path")
+    paths = unique.select("doc_id", "source_path", *[name for name in DECLARED_NAMES if name in unique.columns])
     current = pl.concat(
         [
             detected.with_columns(pl.lit(fingerprint).alias("prepare_fingerprint")),
-            reusable.drop("source_path").join(paths, on="doc_id"),
+            reusable.drop("source_path", *NEWS_MODEL_COLUMNS, *VERSION_COLUMNS, strict=False),
         ],
         how="diagonal",
-    ).with_columns(pl.lit(True).alias("present_in_source"))
+    ).join(paths, on="doc_id")
+    for name in DECLARED_NAMES:  # raw documents built by hand (tests) may declare nothing
+        if name not in current.columns:
+            current = current.with_columns(pl.lit(None).alias(name))
+    current = describe_documents(current).with_columns(pl.lit(True).alias("present_in_source"))
     gone = earlier.filter(~pl.col("doc_id").is_in(current_ids)).with_columns(pl.lit(False).alias("present_in_source"))
+    everything = pl.concat([current, gone], how="diagonal")
     documents = (
-        pl.concat([current, gone], how="diagonal").select(list(PREPARED_SCHEMA)).cast(PREPARED_SCHEMA).sort("doc_id")
+        assign_versions(everything, earlier.select("doc_id", "version"))
+        .select(list(PREPARED_SCHEMA))
+        .cast(PREPARED_SCHEMA)
+        .sort("doc_id")
     )
 
     no_text = unique.filter(pl.col("doc_id").is_in(empty)).select(
         "source_path",
+        _record_number(unique),
         pl.lit("no_text").alias("reason"),
         pl.lit("no text is left once whitespace and boilerplate are removed").alias("detail"),
     )

@@ -87,6 +87,7 @@ _SQL_TYPES: dict[type[pl.DataType], str] = {
     pl.Float64: "double",
     pl.Boolean: "boolean",
     pl.Date: "date",
+    pl.UInt32: "uinteger",
 }
 
 
@@ -96,14 +97,33 @@ def sql_type(dtype: pl.DataType) -> str:
         return f"{sql_type(dtype.inner)}[]"
     if isinstance(dtype, pl.Datetime):
         return "timestamp with time zone" if dtype.time_zone else "timestamp"
+    if isinstance(dtype, pl.Array):
+        return f"{sql_type(dtype.inner)}[{dtype.size}]"
     return _SQL_TYPES[dtype.base_type()]
 
 
-def _columns(*rows: tuple[str, pl.DataType, str]) -> tuple[Column, ...]:
-    return tuple(Column(*row) for row in rows)
+def _columns(*rows: tuple[str, pl.DataType, str] | Column) -> tuple[Column, ...]:
+    return tuple(row if isinstance(row, Column) else Column(*row) for row in rows)
 
 
 STRING_LIST = pl.List(pl.String)
+UTC_TIMESTAMP = pl.Datetime("us")  # stored without a zone, always UTC
+
+SOURCE_PATH = (
+    "path of the file relative to the source folder; `path#n` for record n of a JSON Lines, CSV or Parquet file"
+)
+RECORD_NUMBER = "the record's number in its file (1 = first record); null for a text file"
+METADATA_SOURCES = "record, front_matter, text or url"
+DECLARED_COLUMNS = _columns(
+    ("declared_title", pl.String, "the title the record or front matter gave"),
+    ("declared_outlet", pl.String, "the outlet the record or front matter named"),
+    ("declared_url", pl.String, "the URL the record or front matter gave"),
+    ("declared_id", pl.String, "the article id the record or front matter gave (the feed's own id)"),
+    ("declared_published_at", UTC_TIMESTAMP, "the publication time the record or front matter gave, in UTC"),
+    ("declared_published_at_precision", pl.String, "second, day, month or year"),
+    ("declared_language", pl.String, "the language code the record or front matter gave"),
+    ("metadata_source", pl.String, "record or front_matter: where the declared_* values come from; null if none"),
+)
 
 RAW_DOCUMENTS = Table(
     "raw",
@@ -111,11 +131,17 @@ RAW_DOCUMENTS = Table(
     "source file version (`doc_id` = sha256 of its bytes)",
     "the decoded text as it arrived, its encoding and size",
     _columns(
-        ("doc_id", pl.String, "sha256 hex of the file's raw bytes; the same content always has the same id"),
-        ("source_path", pl.String, "path of the file relative to the source folder"),
-        ("n_bytes", pl.Int64, "size of the file in bytes"),
+        (
+            "doc_id",
+            pl.String,
+            "sha256 hex of the file's raw bytes, or of a record's fields; the same content always has the same id",
+        ),
+        ("source_path", pl.String, SOURCE_PATH),
+        ("record_number", pl.Int64, RECORD_NUMBER),
+        ("n_bytes", pl.Int64, "size of the file (or of the record) in bytes"),
         ("encoding", pl.String, "the encoding the bytes were decoded with (utf-8, utf-8-sig, cp1252, …)"),
-        ("raw_text", pl.String, "the decoded text, before any cleaning"),
+        ("raw_text", pl.String, "the decoded text (a record's text field, a file's text after front matter), before any cleaning"),
+        *DECLARED_COLUMNS,
     ),
     key=("source_path",),
 )
@@ -125,8 +151,9 @@ RAW_REJECTED_FILES = Table(
     "file that could not be read or decoded",
     "why (empty, binary, undecodable, unreadable, symbolic link …)",
     _columns(
-        ("source_path", pl.String, "path of the file relative to the source folder"),
-        ("reason", pl.String, "stable reason code: empty, binary, undecodable, unreadable, symlink …"),
+        ("source_path", pl.String, SOURCE_PATH),
+        ("record_number", pl.Int64, RECORD_NUMBER),
+        ("reason", pl.String, "stable reason code: empty, binary, undecodable, unreadable, symlink, bad_record …"),
         ("detail", pl.String, "a sentence for people saying what was wrong"),
     ),
     key=("source_path",),
@@ -137,9 +164,9 @@ PREP_CLEANED_DOCUMENTS = Table(
     "document, after cleaning and language detection",
     "intermediate step before NLP",
     _columns(
-        ("doc_id", pl.String, "sha256 hex of the source file's bytes"),
-        ("source_path", pl.String, "path of the file relative to the source folder"),
-        ("title", pl.String, "the leading heading line, when the text starts with one"),
+        ("doc_id", pl.String, "sha256 hex of the source file's bytes (or of the record's fields)"),
+        ("source_path", pl.String, SOURCE_PATH),
+        ("title", pl.String, "the record's or front matter's title, else the leading heading line of the text"),
         ("section", pl.String, "a leading section label (for example 'Intelligence Artificielle')"),
         (
             "published_date",
@@ -148,12 +175,32 @@ PREP_CLEANED_DOCUMENTS = Table(
         ),
         ("published_date_precision", pl.String, "day, month or year: how much of published_date the text gave"),
         ("language", pl.String, "ISO 639-1 code of the text's language, or 'und' when unsure"),
-        ("language_confidence", pl.Float64, "langdetect's probability for that language (0 when undetermined)"),
+        (
+            "language_confidence",
+            pl.Float64,
+            "langdetect's probability for that language (0 when undetermined; 1 when declared)",
+        ),
+        ("language_source", pl.String, "detected (langdetect) or declared (by the record or front matter)"),
         ("text", pl.String, "the cleaned text; every character offset in the warehouse points into it"),
         ("source_note", pl.String, "note naming the original publication, moved out of the text"),
         ("credits", pl.String, "translator or author credit lines, moved out of the text"),
         ("embeds", STRING_LIST, "embedded posts (tweets) and link lines moved out of the text"),
         ("related", STRING_LIST, "trailing 'read more' items moved out of the text"),
+        ("outlet", pl.String, "who published it: record or front matter, else the URL's domain, else the source note"),
+        ("outlet_source", pl.String, "record, front_matter, url or source_note: where outlet comes from"),
+        ("url", pl.String, "the article's URL, as the record or front matter gave it"),
+        ("external_id", pl.String, "the feed's own id for the article, when it gave one"),
+        ("published_at", UTC_TIMESTAMP, "publication time in UTC (midnight when only the day, month or year is known)"),
+        ("published_at_precision", pl.String, "second, day, month or year: how much of published_at is known"),
+        ("published_at_source", pl.String, f"{METADATA_SOURCES}: where published_at comes from"),
+        (
+            "article_id",
+            pl.String,
+            "the article this is a version of: a hash of external_id, else the normalised URL, else source_path",
+        ),
+        ("version", pl.Int32, "1 for the first content the warehouse saw of the article, then 2, 3 …"),
+        ("is_current", pl.Boolean, "true for the article's latest version; marts count these rows only"),
+        ("superseded_by", pl.String, "doc_id of the next version, when a later one replaced this one"),
         ("present_in_source", pl.Boolean, "false when the document's file has since left the source folder"),
         ("prepare_fingerprint", pl.String, "hash of the cleaning rules and settings that prepared this row"),
     ),
@@ -163,7 +210,8 @@ DOCUMENTS = Table(
     "core",
     "documents",
     "document (distinct content)",
-    "cleaned `text`, `title`, `section`, `published_date`, `language`, GDELT `tone`, `sentiment`, counts",
+    "cleaned `text`, `title`, `outlet`, `published_at`, `language`, versions (`article_id`, `is_current`), "
+    "GDELT `tone`, `sentiment`, counts",
     (
         *PREP_CLEANED_DOCUMENTS.columns,
         *_columns(
@@ -193,11 +241,13 @@ REJECTED_DOCUMENTS = Table(
     "input file that did not become a document",
     "`reason` and `detail`; files = documents + rejected, always",
     _columns(
-        ("source_path", pl.String, "path of the file relative to the source folder"),
+        ("source_path", pl.String, SOURCE_PATH),
+        ("record_number", pl.Int64, RECORD_NUMBER),
         (
             "reason",
             pl.String,
-            "stable reason code: empty, binary, undecodable, unreadable, duplicate_content, no_text …",
+            "stable reason code: empty, binary, undecodable, unreadable, bad_record, no_text_field, bad_date, "
+            "duplicate_content, no_text …",
         ),
         ("detail", pl.String, "a sentence for people saying what was wrong"),
     ),
@@ -283,6 +333,54 @@ ENTITIES = Table(
     key=("entity_id",),
 )
 
+STORY_FEATURES = Table(
+    "prep",
+    "story_features",
+    "current document, as the story linker sees it",
+    "MinHash signature of its shingles, its proper names and numbers; the index new documents are compared against",
+    _columns(
+        ("doc_id", pl.String, "the document"),
+        ("language", pl.String, "the document's language"),
+        ("published_at", UTC_TIMESTAMP, "the document's publication time (UTC), when known"),
+        ("published_at_precision", pl.String, "second, day, month or year"),
+        ("n_shingles", pl.Int32, "distinct word 4-grams of the text"),
+        ("minhash", pl.List(pl.UInt32), "MinHash signature of the shingles (one value per hash function)"),
+        ("names", STRING_LIST, "distinct proper names the document mentions, normalised (lower case, no accents)"),
+        ("numbers", STRING_LIST, "distinct numbers the text holds (decimals, whole numbers from 10, not years), normalised"),
+        ("features_fingerprint", pl.String, "hash of the analysis and linking settings that made this row"),
+    ),
+    key=("doc_id",),
+)
+STORY_LINKS = Table(
+    "core",
+    "story_links",
+    "pair of current documents that carry the same story",
+    "`near_duplicate` (syndicated copy) or `same_story` (also across languages), with `score` and the evidence",
+    _columns(
+        ("doc_id_a", pl.String, "the first document (doc_id_a < doc_id_b)"),
+        ("doc_id_b", pl.String, "the second document"),
+        ("link_type", pl.String, "near_duplicate (nearly the same text) or same_story (same names and numbers)"),
+        ("method", pl.String, "minhash_jaccard (shingles) or shared_names_numbers (proper names and numbers)"),
+        ("score", pl.Float64, "near_duplicate: estimated shingle Jaccard; same_story: Jaccard of the names and numbers (0…1)"),
+        ("shared_names", STRING_LIST, "proper names both documents mention"),
+        ("shared_numbers", STRING_LIST, "numbers both texts hold"),
+        ("shingle_share", pl.Float64, "estimated share of word 4-grams both texts have (MinHash Jaccard)"),
+    ),
+    key=("doc_id_a", "doc_id_b"),
+)
+STORIES = Table(
+    "core",
+    "stories",
+    "current document",
+    "the story (`story_id`) it belongs to; a document nothing links is a story of its own",
+    _columns(
+        ("story_id", pl.String, "stable id: a hash of the story's first document (earliest published, then doc_id)"),
+        ("doc_id", pl.String, "the document"),
+        ("n_documents", pl.Int64, "documents in the story"),
+    ),
+    key=("doc_id",),
+)
+
 # In the order of the flow (and of the README's table guide).
 TABLES: tuple[Table, ...] = (
     RAW_DOCUMENTS,
@@ -295,6 +393,9 @@ TABLES: tuple[Table, ...] = (
     SENTENCES,
     ENTITY_MENTIONS,
     ENTITIES,
+    STORY_FEATURES,
+    STORY_LINKS,
+    STORIES,
 )
 
 
@@ -312,7 +413,15 @@ def markdown_guide(tables: tuple[Table, ...] = TABLES) -> str:
 
 
 # The core tables the dbt project reads (sql/models/staging/_sources.yml).
-DBT_SOURCES: tuple[Table, ...] = (DOCUMENTS, SENTENCES, ENTITY_MENTIONS, ENTITIES, REJECTED_DOCUMENTS)
+DBT_SOURCES: tuple[Table, ...] = (
+    DOCUMENTS,
+    SENTENCES,
+    ENTITY_MENTIONS,
+    ENTITIES,
+    REJECTED_DOCUMENTS,
+    STORY_LINKS,
+    STORIES,
+)
 
 
 def dbt_sources_yaml(tables: tuple[Table, ...] = DBT_SOURCES) -> str:

@@ -1,0 +1,360 @@
+"""Syndicated copies and stories: which current documents carry the same story, across outlets and languages.
+
+Two kinds of link, both between current documents:
+
+- `near_duplicate`: nearly the same text (wire copy carried by several outlets, lightly edited).
+  Found with MinHash over word 4-grams and locality-sensitive hashing (bands of the signature);
+  scored by the estimated Jaccard share of 4-grams.
+- `same_story`: the same report in another language or rewritten. Names and figures survive
+  translation where vocabulary does not, so the evidence is the set of proper names (entity
+  mentions) and numbers two documents share; the score is their Jaccard share (shared over
+  either). Documents whose publication days are both known must fall within a window.
+
+Candidates come from inverted indexes (LSH bands, names and numbers), so a run compares its new
+documents with all current ones, never all pairs. Stories are the clusters of links, merged in
+order of score only while most pairs across the two clusters are linked, so that one generic
+article cannot chain unrelated stories together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from transforms.schema import STORIES, STORY_FEATURES, STORY_LINKS
+
+LINKING_VERSION = "stories-1"
+FEATURE_SCHEMA = STORY_FEATURES.polars_schema
+LINK_SCHEMA = STORY_LINKS.polars_schema
+STORY_SCHEMA = STORIES.polars_schema
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """The thresholds of story linking (set in the StoryLinking resource, documented in the README)."""
+
+    num_perm: int = 64  # MinHash functions
+    bands: int = 16  # LSH bands of num_perm / bands rows each
+    shingle_words: int = 4
+    near_duplicate_jaccard: float = 0.6  # estimated 4-gram Jaccard at or above: near_duplicate
+    min_shingles: int = 20  # texts with fewer 4-grams are too short to call copies
+    same_story_share: float = 0.4  # Jaccard share of the names and numbers either document holds
+    min_shared: int = 5  # names and numbers both documents hold, at least
+    min_shared_names: int = 3  # of which proper names, at least
+    window_days: float = 3.0  # documents dated to the day or better must be this close
+    index_max_documents: int = 200  # names or numbers in more documents than this do not propose candidates
+    merge_share: float = 0.5  # clusters merge when more than this share of their cross pairs are linked
+
+
+# A document's features depend on these alone (its text and mentions through the fingerprint).
+_FEATURE_INPUTS = ("doc_id", "language", "published_at", "published_at_precision", "features_fingerprint")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,\u00a0\u202f ]\d+)*(?![\w])")
+_NAME_LABELS = ("PERSON", "ORG", "LOC", "PRODUCT", "EVENT")
+_PRIME = np.uint64(4294967291)  # largest prime under 2**32: hash values fit a uint32
+
+
+def fold(text: str) -> str:
+    """Lower case, accents removed, spaces collapsed: `Élysée` and `elysee` are one name."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.replace("’", "'").split())
+
+
+def normalise_number(token: str) -> str | None:
+    """`155,221`, `155 221` and `155.221` are 155221; `1,5` and `1.5` are 1.5. None for numbers that
+    carry no evidence: whole numbers under 10, and plain years (1900–2099)."""
+    groups = re.split(r"[.,\u00a0\u202f ]", token)
+    if len(groups) > 1 and all(len(group) == 3 for group in groups[1:]):
+        value = "".join(groups)
+    elif len(groups) == 2:
+        value = f"{groups[0]}.{groups[1]}"
+    else:
+        value = groups[0] if len(groups) == 1 else "".join(groups)
+    value = value.lstrip("0") or "0"
+    if value.startswith("."):
+        value = "0" + value
+    whole = value.split(".")[0]
+    if "." not in value and (len(whole) < 2 or (len(whole) == 4 and 1900 <= int(whole) <= 2099)):
+        return None
+    return value
+
+
+def text_numbers(text: str) -> list[str]:
+    found = {normalise_number(match.group(0).strip()) for match in _NUMBER.finditer(text)}
+    return sorted(number for number in found if number)
+
+
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    generator = np.random.default_rng(20240917)  # fixed: signatures must not change between runs
+    a = generator.integers(1, 2**31, size=num_perm, dtype=np.uint64)
+    b = generator.integers(0, 2**31, size=num_perm, dtype=np.uint64)
+    return a, b
+
+
+def shingle_hashes(text: str, words: int) -> np.ndarray:
+    tokens = [token.casefold() for token in _WORD.findall(text)]
+    shingles = {" ".join(tokens[i : i + words]) for i in range(max(len(tokens) - words + 1, 0))}
+    return np.fromiter((zlib.crc32(s.encode("utf-8")) for s in shingles), dtype=np.uint64, count=len(shingles))
+
+
+def minhash(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[int]:
+    if not hashes.size:
+        return [int(_PRIME)] * len(a)
+    values = (np.outer(hashes, a) + b) % _PRIME  # a < 2**31, hash < 2**32: no overflow in uint64
+    return values.min(axis=0).astype(np.uint32).tolist()
+
+
+def document_features(documents: pl.DataFrame, mentions: pl.DataFrame, settings: LinkSettings) -> pl.DataFrame:
+    """One STORY_FEATURES row per document (`doc_id`, `language`, `text`, `published_at`,
+    `published_at_precision`, `features_fingerprint`); `mentions` are its entity mentions (`doc_id`, `field`, `label`,
+    `mention_text`)."""
+    names = (
+        mentions.filter(pl.col("field") == "text", pl.col("label").is_in(_NAME_LABELS))
+        .select("doc_id", pl.col("mention_text").map_elements(fold, return_dtype=pl.String).alias("name"))
+        .filter(pl.col("name").str.len_chars() > 1)
+        .group_by("doc_id")
+        .agg(pl.col("name").unique().sort().alias("names"))
+    )
+    a, b = _permutations(settings.num_perm)
+    rows = []
+    for doc_id, language, text, published_at, precision, fingerprint in documents.select(
+        "doc_id", "language", "text", "published_at", "published_at_precision", "features_fingerprint"
+    ).iter_rows():
+        hashes = shingle_hashes(text or "", settings.shingle_words)
+        rows.append(
+            {
+                "doc_id": doc_id,
+                "language": language,
+                "published_at": published_at,
+                "published_at_precision": precision,
+                "n_shingles": int(hashes.size),
+                "minhash": minhash(hashes, a, b),
+                "numbers": text_numbers(text or ""),
+                "features_fingerprint": fingerprint,
+            }
+        )
+    frame = pl.DataFrame(rows, schema={k: v for k, v in FEATURE_SCHEMA.items() if k != "names"})
+    return (
+        frame.join(names, on="doc_id", how="left")
+        .with_columns(pl.col("names").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+        .select(list(FEATURE_SCHEMA))
+        .cast(FEATURE_SCHEMA)
+        .sort("doc_id")
+    )
+
+
+def _pairs_sharing(new: pl.DataFrame, everyone: pl.DataFrame, max_documents: int) -> pl.DataFrame:
+    """Pairs (doc_id_a < doc_id_b) of a new document and any document holding a common token,
+    through tokens held by at most `max_documents` documents."""
+    frequency = everyone.group_by("token").agg(pl.len().alias("df"))
+    usable = everyone.join(frequency.filter(pl.col("df") <= max_documents), on="token", how="semi")
+    pairs = (
+        new.join(usable, on="token", how="inner", suffix="_other")
+        .filter(pl.col("doc_id") != pl.col("doc_id_other"))
+        .select(
+            pl.min_horizontal("doc_id", "doc_id_other").alias("doc_id_a"),
+            pl.max_horizontal("doc_id", "doc_id_other").alias("doc_id_b"),
+        )
+        .unique()
+    )
+    return pairs
+
+
+def _dated(precision: str | None) -> bool:
+    return precision in ("second", "day")
+
+
+def find_links(
+    features: pl.DataFrame, new_ids: list[str], settings: LinkSettings
+) -> pl.DataFrame:
+    """Links between the documents `new_ids` and every document of `features` (new ones included)."""
+    if not new_ids or features.height < 2:
+        return pl.DataFrame(schema=LINK_SCHEMA)
+    new_set = pl.Series(new_ids, dtype=pl.String).implode()
+    rows_per_band = settings.num_perm // settings.bands
+    bands = (
+        features.filter(pl.col("n_shingles") >= settings.min_shingles)
+        .select(
+            "doc_id",
+            "language",
+            pl.concat_list(
+                [
+                    pl.format(
+                        "{}:{}",
+                        pl.lit(band),
+                        pl.col("minhash").list.slice(band * rows_per_band, rows_per_band).list.eval(
+                            pl.element().cast(pl.String)
+                        ).list.join("."),
+                    )
+                    for band in range(settings.bands)
+                ]
+            ).alias("token"),
+        )
+        .explode("token")
+        .select("doc_id", pl.format("{}|{}", "language", "token").alias("token"))
+    )
+    evidence = pl.concat(
+        [
+            features.select("doc_id", pl.col("names").alias("token")).explode("token").drop_nulls()
+            .with_columns(pl.format("n:{}", "token").alias("token")),
+            features.select("doc_id", pl.col("numbers").alias("token")).explode("token").drop_nulls()
+            .with_columns(pl.format("#:{}", "token").alias("token")),
+        ]
+    )
+    # LSH buckets of identical bands are not capped: copies of one wire story are all candidates.
+    candidates = pl.concat(
+        [
+            _pairs_sharing(bands.filter(pl.col("doc_id").is_in(new_set)), bands, max_documents=features.height),
+            _pairs_sharing(
+                evidence.filter(pl.col("doc_id").is_in(new_set)), evidence, max_documents=settings.index_max_documents
+            ),
+        ]
+    ).unique().sort("doc_id_a", "doc_id_b")
+    if not candidates.height:
+        return pl.DataFrame(schema=LINK_SCHEMA)
+
+    by_id = {row["doc_id"]: row for row in features.iter_rows(named=True)}
+    links = []
+    for doc_a, doc_b in candidates.iter_rows():
+        link = score_pair(by_id[doc_a], by_id[doc_b], settings)
+        if link is not None:
+            links.append({"doc_id_a": doc_a, "doc_id_b": doc_b, **link})
+    return pl.DataFrame(links, schema=LINK_SCHEMA).sort("doc_id_a", "doc_id_b")
+
+
+def score_pair(a: dict, b: dict, settings: LinkSettings) -> dict | None:
+    """The link between two documents' features, or None when they carry different stories."""
+    signature_a, signature_b = np.asarray(a["minhash"]), np.asarray(b["minhash"])
+    comparable = (
+        a["language"] == b["language"]
+        and min(a["n_shingles"], b["n_shingles"]) >= settings.min_shingles
+        and len(signature_a) == len(signature_b)
+    )
+    jaccard = float(np.mean(signature_a == signature_b)) if comparable else None
+    names = sorted(set(a["names"]) & set(b["names"]))
+    numbers = sorted(set(a["numbers"]) & set(b["numbers"]))
+    common = {"shared_names": names, "shared_numbers": numbers, "shingle_share": jaccard}
+    if jaccard is not None and jaccard >= settings.near_duplicate_jaccard:
+        return {"link_type": "near_duplicate", "method": "minhash_jaccard", "score": round(jaccard, 4), **common}
+    if (
+        _dated(a["published_at_precision"])
+        and _dated(b["published_at_precision"])
+        and abs((a["published_at"] - b["published_at"]).total_seconds()) > settings.window_days * 86400
+    ):
+        return None
+    shared = len(names) + len(numbers)
+    either = len(a["names"]) + len(a["numbers"]) + len(b["names"]) + len(b["numbers"]) - shared
+    if shared < settings.min_shared or len(names) < settings.min_shared_names or not either:
+        return None
+    share = shared / either
+    if share < settings.same_story_share:
+        return None
+    return {"link_type": "same_story", "method": "shared_names_numbers", "score": round(share, 4), **common}
+
+
+def story_id(first_doc_id: str) -> str:
+    return hashlib.sha256(f"story\x1f{first_doc_id}".encode()).hexdigest()[:16]
+
+
+def build_stories(documents: pl.DataFrame, links: pl.DataFrame, merge_share: float = 0.5) -> pl.DataFrame:
+    """Every document of `documents` (`doc_id`, `published_at`) in exactly one story.
+
+    Links are taken strongest first (near duplicates, then by score, then by ids); two clusters
+    merge when more than `merge_share` of the pairs across them are linked, so a document linked
+    to two unrelated stories joins one of them and does not chain them. A story's id is a hash of
+    its earliest published document (then lowest doc_id): it does not depend on row order."""
+    doc_ids = documents.get_column("doc_id").to_list()
+    cluster_of = {doc_id: doc_id for doc_id in doc_ids}
+    members: dict[str, set[str]] = {doc_id: {doc_id} for doc_id in doc_ids}
+    neighbours: dict[str, set[str]] = defaultdict(set)
+    known = set(doc_ids)
+    present = pl.Series(doc_ids, dtype=pl.String).implode()
+    ordered = links.filter(pl.col("doc_id_a").is_in(present) & pl.col("doc_id_b").is_in(present)).sort(
+        [pl.col("link_type") != "near_duplicate", pl.col("score"), "doc_id_a", "doc_id_b"],
+        descending=[False, True, False, False],
+    )
+    for doc_a, doc_b in ordered.select("doc_id_a", "doc_id_b").iter_rows():
+        if doc_a in known and doc_b in known:
+            neighbours[doc_a].add(doc_b)
+            neighbours[doc_b].add(doc_a)
+    for doc_a, doc_b in ordered.select("doc_id_a", "doc_id_b").iter_rows():
+        left, right = cluster_of[doc_a], cluster_of[doc_b]
+        if left == right:
+            continue
+        small, large = sorted((left, right), key=lambda c: (len(members[c]), c))
+        linked = sum(len(neighbours[doc] & members[large]) for doc in members[small])
+        if linked <= merge_share * len(members[small]) * len(members[large]):
+            continue
+        for doc in members[small]:
+            cluster_of[doc] = large
+        members[large] |= members.pop(small)
+
+    order = documents.select("doc_id", "published_at").sort(["published_at", "doc_id"], nulls_last=True)
+    rank = {doc_id: position for position, doc_id in enumerate(order.get_column("doc_id").to_list())}
+    rows = []
+    for cluster in members.values():
+        first = min(cluster, key=rank.__getitem__)
+        identifier = story_id(first)
+        rows.extend({"story_id": identifier, "doc_id": doc, "n_documents": len(cluster)} for doc in cluster)
+    return pl.DataFrame(rows, schema=STORY_SCHEMA).sort("story_id", "doc_id")
+
+
+@dataclass(frozen=True)
+class Linked:
+    features: pl.DataFrame
+    links: pl.DataFrame
+    stories: pl.DataFrame
+    n_compared: int  # documents whose links were (re)computed this run
+    n_reused: int  # documents whose features and links came from the last run
+
+
+def link_stories(
+    documents: pl.DataFrame,
+    mentions: pl.DataFrame,
+    settings: LinkSettings,
+    previous_features: pl.DataFrame | None = None,
+    previous_links: pl.DataFrame | None = None,
+) -> Linked:
+    """Features, links and stories of the current documents of `documents` (core.documents rows
+    with a `features_fingerprint`, which the caller derives from the linking settings and the
+    document's analysis).
+
+    A document whose features the last run computed with the same fingerprint is not featurised
+    again, and its links to other such documents are kept; only new documents are compared, against
+    every current one. The result is the same as linking everything afresh."""
+    current = documents.filter(pl.col("is_current")).sort("doc_id")
+    reusable = (
+        previous_features.join(
+            current.select(*_FEATURE_INPUTS),
+            on=list(_FEATURE_INPUTS),
+            how="semi",
+            nulls_equal=True,
+        )
+        if previous_features is not None
+        else pl.DataFrame(schema=FEATURE_SCHEMA)
+    )
+    fresh_documents = current.join(reusable.select("doc_id"), on="doc_id", how="anti")
+    fresh = document_features(
+        fresh_documents, mentions.join(fresh_documents.select("doc_id"), on="doc_id", how="semi"), settings
+    )
+    features = pl.concat([reusable.select(list(FEATURE_SCHEMA)).cast(FEATURE_SCHEMA), fresh]).sort("doc_id")
+    reused_ids = reusable.get_column("doc_id").implode()
+    kept = (
+        previous_links.filter(pl.col("doc_id_a").is_in(reused_ids), pl.col("doc_id_b").is_in(reused_ids))
+        if previous_links is not None
+        else pl.DataFrame(schema=LINK_SCHEMA)
+    )
+    new = find_links(features, fresh.get_column("doc_id").to_list(), settings)
+    links = pl.concat([kept.select(list(LINK_SCHEMA)).cast(LINK_SCHEMA), new]).unique(
+        subset=["doc_id_a", "doc_id_b"], keep="first"
+    ).sort("doc_id_a", "doc_id_b")
+    stories = build_stories(current.select("doc_id", "published_at"), links, settings.merge_share)
+    return Linked(features, links, stories, n_compared=fresh.height, n_reused=reusable.height)
