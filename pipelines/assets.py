@@ -53,11 +53,13 @@ def _out(table: schema.Table, group: str, kinds: set[str]) -> dg.AssetOut:
     name="ingest",
 )
 def ingest(context: dg.AssetExecutionContext, source: SourceFolder):
-    """Read every file of the source folder and decode it; files that cannot be read are rejected."""
+    """Read every file of the source folder and decode it (a record file: each record); the rest is rejected."""
     started = time.perf_counter()
-    documents, rejections = build_raw_documents(read_source_files(source.root, source.file_limit))
+    documents, rejections = build_raw_documents(
+        read_source_files(source.root, source.file_limit), source.field_map, source.file_limit
+    )
     context.log.info(
-        f"{documents.height} files decoded, {rejections.height} rejected, in {time.perf_counter() - started:.2f} s"
+        f"{documents.height} documents decoded, {rejections.height} rejected, in {time.perf_counter() - started:.2f} s"
     )
     yield dg.Output(documents, "raw_documents", metadata={"source_folder": str(source.root)})
     yield dg.Output(

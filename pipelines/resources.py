@@ -21,6 +21,7 @@ from transforms.cleaning import CleaningRule, parse_rules
 from transforms.entities import WatchlistEntry, parse_watchlist
 from transforms.language import LanguageDetector
 from transforms.nlp import NlpSettings, installed_version
+from transforms.records import FieldMap
 
 # Bump when a change of code changes the output of a stage, so that reruns recompute it.
 CLEANING_VERSION = "cleaning-1"
@@ -40,12 +41,23 @@ class SourceFolder(dg.ConfigurableResource):
 
     path: str | None = Field(default=None, description="folder scanned recursively; unset: NEWS_SOURCE_DIR")
     max_file_bytes: int | None = Field(
-        default=None, description="larger files are rejected as too_large; unset: NEWS_MAX_FILE_BYTES"
+        default=None,
+        description="larger files (a record file's records) are rejected as too_large; unset: NEWS_MAX_FILE_BYTES",
+    )
+    fields: str | None = Field(
+        default=None,
+        description="field=name pairs naming a record's fields, e.g. text=story_body,title=hed; "
+        "unset: NEWS_SOURCE_FIELDS",
     )
 
     @property
     def root(self) -> Path:
         return Path(self.path or setting("NEWS_SOURCE_DIR")).absolute()
+
+    @property
+    def field_map(self) -> FieldMap:
+        """The record field names (NEWS_SOURCE_FIELDS) before the defaults; ValueError on an unknown field."""
+        return FieldMap.parse(self.fields if self.fields is not None else setting("NEWS_SOURCE_FIELDS"))
 
     @property
     def file_limit(self) -> int:

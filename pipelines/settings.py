@@ -27,6 +27,12 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("NEWS_SOURCE_DIR", str(PROJECT_ROOT / "seeds"), "folder of articles, scanned recursively"),
+    Setting(
+        "NEWS_SOURCE_FIELDS",
+        "",
+        "field=name pairs naming a record's fields (text, title, published_at, outlet, url, id, language), "
+        "tried before the usual names; empty: those only",
+    ),
     Setting("NEWS_MAX_FILE_BYTES", "2000000", "larger files are rejected as `too_large`"),
     Setting(
         "NEWS_WAREHOUSE_PATH",

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import polars as pl
 
+from transforms.records import is_record_file
+
 SOURCE_FILE_SCHEMA = {"source_path": pl.String, "content": pl.Binary, "read_reason": pl.String, "read_error": pl.String}
 
 
@@ -24,7 +26,9 @@ def read_source_files(root: Path, max_file_bytes: int) -> pl.DataFrame:
     """Read every source file's bytes; a file that cannot be read gets a reason and a detail instead.
 
     Symbolic links are never followed (a link could point outside the source folder); files over
-    `max_file_bytes` are not read (no article is that long; NLP cost and memory grow with it).
+    `max_file_bytes` are not read (no article is that long; NLP cost and memory grow with it),
+    except record files (JSON Lines, CSV, Parquet), read whatever their size: there the limit is
+    one record's text (`build_raw_documents(..., max_record_bytes=...)`).
     """
     rows = []
     for path in list_source_files(root):
@@ -35,7 +39,7 @@ def read_source_files(root: Path, max_file_bytes: int) -> pl.DataFrame:
                 reason, error = "symlink", f"symbolic link to {os.readlink(path)!r} is not followed"
             elif not path.is_file():
                 reason, error = "not_a_file", "not a regular file (a pipe, socket or device)"
-            elif path.stat().st_size > max_file_bytes:
+            elif path.stat().st_size > max_file_bytes and not is_record_file(relative):
                 reason, error = (
                     "too_large",
                     f"{path.stat().st_size} bytes, over the limit of {max_file_bytes} (NEWS_MAX_FILE_BYTES)",

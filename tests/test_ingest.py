@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 
 from transforms.ingest import Rejection, build_raw_documents, content_id, decode_document
+from transforms.schema import RAW_DOCUMENTS, REJECTED_DOCUMENTS
 
 TEXT = "Le café de Hélène coûte 3 € — « très cher »."
 
@@ -60,7 +61,11 @@ def test_build_raw_documents_splits_documents_and_rejections():
     documents, rejections = build_raw_documents(files)
     assert documents.get_column("source_path").to_list() == ["a.txt", "b.txt"]
     assert documents.get_column("doc_id").to_list() == [content_id(b"bonjour"), content_id(b"hello world")]
+    assert documents.columns == RAW_DOCUMENTS.column_names
+    assert documents.get_column("record_number").to_list() == [None, None]
+    assert documents.get_column("metadata_source").to_list() == [None, None]
+    assert rejections.columns == REJECTED_DOCUMENTS.column_names
     assert rejections.rows() == [
-        ("c.png", "binary", "content is a PNG image, not text"),
-        ("d.txt", "unreadable", "PermissionError: Permission denied"),
+        ("c.png", None, "binary", "content is a PNG image, not text"),
+        ("d.txt", None, "unreadable", "PermissionError: Permission denied"),
     ]

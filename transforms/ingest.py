@@ -9,6 +9,15 @@ from dataclasses import dataclass
 import charset_normalizer
 import polars as pl
 
+from transforms.records import (
+    DEFAULT_FIELDS,
+    FieldMap,
+    RecordRejection,
+    declared_values,
+    is_record_file,
+    read_records,
+    split_front_matter,
+)
 from transforms.schema import RAW_DOCUMENTS, REJECTED_DOCUMENTS
 
 RAW_DOCUMENT_SCHEMA = RAW_DOCUMENTS.polars_schema
@@ -104,12 +113,19 @@ def decode_document(raw: bytes) -> tuple[str, str]:
         raise Rejection("undecodable", f"guessed {encoding} but the bytes do not decode: {error}") from error
 
 
-def build_raw_documents(files: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def build_raw_documents(
+    files: pl.DataFrame, fields: FieldMap = DEFAULT_FIELDS, max_record_bytes: int | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split read source files into raw documents and rejections.
 
     `files` has `source_path` (str), `content` (binary, null when the file could not be read),
-    `read_reason` (a reason code) and `read_error` (a sentence) for files that could not be read. Returns `(raw_documents, rejections)`, both sorted
-    by `source_path`. Duplicated content is kept here (one row per file); `doc_id` shows it.
+    `read_reason` (a reason code) and `read_error` (a sentence) for files that could not be read.
+    Record files (JSON Lines, CSV, Parquet: `transforms/records.py`) give one document per record,
+    `source_path` `path#n`, their fields named by `fields`; a record whose text is over
+    `max_record_bytes` bytes is rejected as `too_large`. Text files give one document each, its
+    front matter (if any) read into the declared_* columns. Returns `(raw_documents, rejections)`,
+    both sorted by file path then record number. Duplicated content is kept here (one row per
+    file or record); `doc_id` shows it.
     """
     documents: list[dict] = []
     rejections: list[dict] = []
@@ -117,23 +133,51 @@ def build_raw_documents(files: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame
         path, content = row["source_path"], row["content"]
         if content is None:
             reason = row.get("read_reason") or "unreadable"
-            rejections.append({"source_path": path, "reason": reason, "detail": row.get("read_error") or "unknown"})
+            rejections.append(_rejection(path, reason, row.get("read_error") or "unknown"))
+            continue
+        if is_record_file(path):
+            found, rejected = read_records(path, content, fields, max_record_bytes)
+            documents.extend(found)
+            rejections.extend(rejected)
             continue
         try:
             text, encoding = decode_document(content)
         except Rejection as rejection:
-            rejections.append({"source_path": path, "reason": rejection.reason, "detail": rejection.detail})
+            rejections.append(_rejection(path, rejection.reason, rejection.detail))
             continue
+        declared: dict[str, object] = {}
+        metadata, body = split_front_matter(text)
+        if metadata is not None:
+            try:
+                declared = declared_values(metadata, fields)
+            except RecordRejection as rejection:
+                rejections.append(_rejection(path, rejection.reason, f"front matter: {rejection.detail}"))
+                continue
+            text, declared["metadata_source"] = body, "front_matter"
         documents.append(
             {
                 "doc_id": content_id(content),
                 "source_path": path,
+                "record_number": None,
                 "n_bytes": len(content),
                 "encoding": encoding,
                 "raw_text": text,
+                **declared,
             }
         )
-    return (
-        pl.DataFrame(documents, schema=RAW_DOCUMENT_SCHEMA),
-        pl.DataFrame(rejections, schema=REJECTION_SCHEMA),
-    )
+    return _frame(documents, RAW_DOCUMENT_SCHEMA), _frame(rejections, REJECTION_SCHEMA)
+
+
+def _rejection(path: str, reason: str, detail: str) -> dict:
+    return {"source_path": path, "record_number": None, "reason": reason, "detail": detail}
+
+
+def _frame(rows: list[dict], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """`rows` as a frame of `schema`, sorted by file path, then record number (a file's own row first)."""
+    columns = {name: [row.get(name) for row in rows] for name in schema}
+    frame = pl.DataFrame(columns, schema=schema)
+    if frame.height < 2:
+        return frame
+    file_path = pl.when(pl.col("record_number").is_null()).then(pl.col("source_path"))
+    file_path = file_path.otherwise(pl.col("source_path").str.replace(r"#[0-9]+$", ""))
+    return frame.sort([file_path, pl.col("record_number")], nulls_last=False, maintain_order=True)
