@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -56,8 +55,9 @@ class LinkSettings:
 # A document's features depend on these alone (its text and mentions through the fingerprint).
 _FEATURE_INPUTS = ("doc_id", "language", "published_at", "published_at_precision", "features_fingerprint")
 _WORD = re.compile(r"\w+", re.UNICODE)
-_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,\u00a0\u202f ]\d+)*(?![\w])")
+_NUMBER = re.compile(r"\b\d+(?:[.,\u00a0\u202f ]\d+)*\b")
 _NAME_LABELS = ("PERSON", "ORG", "LOC", "PRODUCT", "EVENT")
+_GRAM_SEED = 20240917
 _PRIME = np.uint64(4294967291)  # largest prime under 2**32: hash values fit a uint32
 
 
@@ -88,8 +88,7 @@ def normalise_number(token: str) -> str | None:
 
 
 def text_numbers(text: str) -> list[str]:
-    found = {normalise_number(match.group(0).strip()) for match in _NUMBER.finditer(text)}
-    return sorted(number for number in found if number)
+    return document_numbers(pl.Series([text], dtype=pl.String))[0]
 
 
 def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
@@ -99,23 +98,56 @@ def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def shingle_hashes(text: str, words: int) -> np.ndarray:
-    tokens = [token.casefold() for token in _WORD.findall(text)]
-    shingles = {" ".join(tokens[i : i + words]) for i in range(max(len(tokens) - words + 1, 0))}
-    return np.fromiter((zlib.crc32(s.encode("utf-8")) for s in shingles), dtype=np.uint64, count=len(shingles))
+def minhash_signatures(texts: pl.Series, words: int, num_perm: int) -> tuple[list[list[int]], list[int]]:
+    """MinHash signatures of the word `words`-grams of each text (lower case), and how many distinct
+    grams each has. Grams are hashed by Polars (stable for a given Polars version, which the caller's
+    fingerprint names), then permuted as h -> (a*h + b) mod p, the minimum kept per function."""
+    frame = pl.DataFrame({"text": texts.fill_null("")}).with_row_index("document")
+    tokens = frame.select(
+        "document", pl.col("text").str.to_lowercase().str.extract_all(_WORD.pattern).alias("word")
+    ).explode("word")
+    grams = (
+        tokens.with_columns(
+            pl.concat_str([pl.col("word").shift(-k).over("document") for k in range(words)], separator=" ").alias(
+                "gram"
+            )
+        )
+        .drop_nulls("gram")
+        .select("document", (pl.col("gram").hash(seed=_GRAM_SEED) & 0xFFFFFFFF).alias("hash"))
+        .unique()
+        .sort("document", "hash")
+    )
+    counts = grams.group_by("document").agg(pl.len().alias("n")).sort("document")
+    n_grams = [0] * texts.len()
+    for document, n in counts.iter_rows():
+        n_grams[document] = n
+    signatures = [[int(_PRIME)] * num_perm for _ in range(texts.len())]
+    if grams.height:
+        documents = grams.get_column("document").to_numpy()
+        hashes = grams.get_column("hash").to_numpy().astype(np.uint64)
+        starts = np.flatnonzero(np.r_[True, documents[1:] != documents[:-1]])
+        owners = documents[starts]
+        a, b = _permutations(num_perm)
+        table = np.empty((len(starts), num_perm), dtype=np.uint32)
+        for index in range(num_perm):  # a < 2**31, hash < 2**32: no overflow in uint64
+            table[:, index] = np.minimum.reduceat((hashes * a[index] + b[index]) % _PRIME, starts)
+        for owner, row in zip(owners.tolist(), table.tolist(), strict=True):
+            signatures[owner] = row
+    return signatures, n_grams
 
 
-def minhash(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[int]:
-    if not hashes.size:
-        return [int(_PRIME)] * len(a)
-    values = (np.outer(hashes, a) + b) % _PRIME  # a < 2**31, hash < 2**32: no overflow in uint64
-    return values.min(axis=0).astype(np.uint32).tolist()
+def document_numbers(texts: pl.Series) -> list[list[str]]:
+    """The evidence numbers of each text (see `normalise_number`), sorted."""
+    found = pl.DataFrame({"text": texts.fill_null("")}).select(pl.col("text").str.extract_all(_NUMBER.pattern))
+    lists = found.get_column("text").to_list()
+    normalised = {token: normalise_number(token.strip()) for tokens in lists for token in tokens}
+    return [sorted({normalised[t] for t in tokens if normalised[t]}) for tokens in lists]
 
 
 def document_features(documents: pl.DataFrame, mentions: pl.DataFrame, settings: LinkSettings) -> pl.DataFrame:
     """One STORY_FEATURES row per document (`doc_id`, `language`, `text`, `published_at`,
-    `published_at_precision`, `features_fingerprint`); `mentions` are its entity mentions (`doc_id`, `field`, `label`,
-    `mention_text`)."""
+    `published_at_precision`, `features_fingerprint`); `mentions` are its entity mentions (`doc_id`,
+    `field`, `label`, `mention_text`)."""
     names = (
         mentions.filter(pl.col("field") == "text", pl.col("label").is_in(_NAME_LABELS))
         .select("doc_id", pl.col("mention_text").map_elements(fold, return_dtype=pl.String).alias("name"))
@@ -123,25 +155,15 @@ def document_features(documents: pl.DataFrame, mentions: pl.DataFrame, settings:
         .group_by("doc_id")
         .agg(pl.col("name").unique().sort().alias("names"))
     )
-    a, b = _permutations(settings.num_perm)
-    rows = []
-    for doc_id, language, text, published_at, precision, fingerprint in documents.select(
-        "doc_id", "language", "text", "published_at", "published_at_precision", "features_fingerprint"
-    ).iter_rows():
-        hashes = shingle_hashes(text or "", settings.shingle_words)
-        rows.append(
-            {
-                "doc_id": doc_id,
-                "language": language,
-                "published_at": published_at,
-                "published_at_precision": precision,
-                "n_shingles": int(hashes.size),
-                "minhash": minhash(hashes, a, b),
-                "numbers": text_numbers(text or ""),
-                "features_fingerprint": fingerprint,
-            }
-        )
-    frame = pl.DataFrame(rows, schema={k: v for k, v in FEATURE_SCHEMA.items() if k != "names"})
+    texts = documents.get_column("text")
+    signatures, n_grams = minhash_signatures(texts, settings.shingle_words, settings.num_perm)
+    frame = documents.select(
+        "doc_id", "language", "published_at", "published_at_precision", "features_fingerprint"
+    ).with_columns(
+        pl.Series("n_shingles", n_grams, dtype=pl.Int32),
+        pl.Series("minhash", signatures, dtype=pl.List(pl.UInt32)),
+        pl.Series("numbers", document_numbers(texts), dtype=pl.List(pl.String)),
+    )
     return (
         frame.join(names, on="doc_id", how="left")
         .with_columns(pl.col("names").fill_null(pl.lit([], dtype=pl.List(pl.String))))
@@ -151,9 +173,11 @@ def document_features(documents: pl.DataFrame, mentions: pl.DataFrame, settings:
     )
 
 
-def _pairs_sharing(new: pl.DataFrame, everyone: pl.DataFrame, max_documents: int) -> pl.DataFrame:
-    """Pairs (doc_id_a < doc_id_b) of a new document and any document holding a common token,
-    through tokens held by at most `max_documents` documents."""
+def _pairs_sharing(
+    new: pl.DataFrame, everyone: pl.DataFrame, max_documents: int, at_least: int = 1
+) -> pl.DataFrame:
+    """Pairs (doc_id_a < doc_id_b) of a new document and any document holding `at_least` common
+    tokens, counting tokens held by at most `max_documents` documents."""
     frequency = everyone.group_by("token").agg(pl.len().alias("df"))
     usable = everyone.join(frequency.filter(pl.col("df") <= max_documents), on="token", how="semi")
     pairs = (
@@ -162,8 +186,13 @@ def _pairs_sharing(new: pl.DataFrame, everyone: pl.DataFrame, max_documents: int
         .select(
             pl.min_horizontal("doc_id", "doc_id_other").alias("doc_id_a"),
             pl.max_horizontal("doc_id", "doc_id_other").alias("doc_id_b"),
+            "token",
         )
         .unique()
+        .group_by("doc_id_a", "doc_id_b")
+        .agg(pl.len().alias("shared"))
+        .filter(pl.col("shared") >= at_least)
+        .select("doc_id_a", "doc_id_b")
     )
     return pairs
 
@@ -201,20 +230,17 @@ def find_links(
         .explode("token")
         .select("doc_id", pl.format("{}|{}", "language", "token").alias("token"))
     )
-    evidence = pl.concat(
-        [
-            features.select("doc_id", pl.col("names").alias("token")).explode("token").drop_nulls()
-            .with_columns(pl.format("n:{}", "token").alias("token")),
-            features.select("doc_id", pl.col("numbers").alias("token")).explode("token").drop_nulls()
-            .with_columns(pl.format("#:{}", "token").alias("token")),
-        ]
-    )
+    # Names propose candidates (numbers alone are too common); the pair is then scored on both.
+    evidence = features.select("doc_id", pl.col("names").alias("token")).explode("token").drop_nulls()
     # LSH buckets of identical bands are not capped: copies of one wire story are all candidates.
     candidates = pl.concat(
         [
             _pairs_sharing(bands.filter(pl.col("doc_id").is_in(new_set)), bands, max_documents=features.height),
             _pairs_sharing(
-                evidence.filter(pl.col("doc_id").is_in(new_set)), evidence, max_documents=settings.index_max_documents
+                evidence.filter(pl.col("doc_id").is_in(new_set)),
+                evidence,
+                max_documents=settings.index_max_documents,
+                at_least=min(2, settings.min_shared_names),
             ),
         ]
     ).unique().sort("doc_id_a", "doc_id_b")
@@ -222,6 +248,9 @@ def find_links(
         return pl.DataFrame(schema=LINK_SCHEMA)
 
     by_id = {row["doc_id"]: row for row in features.iter_rows(named=True)}
+    for row in by_id.values():
+        row["minhash"] = np.asarray(row["minhash"], dtype=np.uint32)
+        row["names"], row["numbers"] = frozenset(row["names"]), frozenset(row["numbers"])
     links = []
     for doc_a, doc_b in candidates.iter_rows():
         link = score_pair(by_id[doc_a], by_id[doc_b], settings)
@@ -232,15 +261,15 @@ def find_links(
 
 def score_pair(a: dict, b: dict, settings: LinkSettings) -> dict | None:
     """The link between two documents' features, or None when they carry different stories."""
-    signature_a, signature_b = np.asarray(a["minhash"]), np.asarray(b["minhash"])
+    signature_a, signature_b = a["minhash"], b["minhash"]
     comparable = (
         a["language"] == b["language"]
         and min(a["n_shingles"], b["n_shingles"]) >= settings.min_shingles
         and len(signature_a) == len(signature_b)
     )
-    jaccard = float(np.mean(signature_a == signature_b)) if comparable else None
-    names = sorted(set(a["names"]) & set(b["names"]))
-    numbers = sorted(set(a["numbers"]) & set(b["numbers"]))
+    jaccard = float(np.count_nonzero(signature_a == signature_b)) / len(signature_a) if comparable else None
+    names = sorted(a["names"] & b["names"])
+    numbers = sorted(a["numbers"] & b["numbers"])
     common = {"shared_names": names, "shared_numbers": numbers, "shingle_share": jaccard}
     if jaccard is not None and jaccard >= settings.near_duplicate_jaccard:
         return {"link_type": "near_duplicate", "method": "minhash_jaccard", "score": round(jaccard, 4), **common}
