@@ -1,4 +1,4 @@
-"""The Python assets: ingest → prepare (clean, detect language) → analyse (NLP, sentiment).
+"""The Python assets: ingest → prepare (clean, detect language) → analyse (NLP, sentiment) → link stories.
 
 Each asset loads its inputs, calls one transform and returns frames; the IO manager writes them to
 the working DuckDB database under the schema of the asset key's prefix.
@@ -11,10 +11,18 @@ from collections import Counter
 import dagster as dg
 import polars as pl
 
-from pipelines.resources import CleaningRules, LanguageDetection, NlpModels, SourceFolder, Workers, fingerprint
+from pipelines.resources import (
+    CleaningRules,
+    LanguageDetection,
+    NlpModels,
+    SourceFolder,
+    StoryLinking,
+    Workers,
+    fingerprint,
+)
 from pipelines.sources import read_source_files
 from pipelines.warehouse import Warehouse
-from transforms import schema
+from transforms import schema, stories
 from transforms.analysis import ANALYSIS_INPUTS, assemble_analysis, previous_text_analysis, reusable_documents
 from transforms.documents import Prepared, prepare_documents
 from transforms.ingest import REJECTION_SCHEMA, build_raw_documents
@@ -216,4 +224,64 @@ def analyse(
         analysis.entities,
         "entities",
         metadata={"labels": dict(sorted(Counter(analysis.entities.get_column("label").to_list()).items()))},
+    )
+
+
+@dg.multi_asset(
+    outs={
+        "story_features": _out(schema.STORY_FEATURES, "stories", {"polars", "duckdb"}),
+        "story_links": _out(schema.STORY_LINKS, "stories", {"polars", "duckdb"}),
+        "stories": _out(schema.STORIES, "stories", {"polars", "duckdb"}),
+    },
+    ins={
+        "documents": dg.AssetIn(key=asset_key(schema.DOCUMENTS)),
+        "entity_mentions": dg.AssetIn(key=asset_key(schema.ENTITY_MENTIONS)),
+    },
+    name="link_stories",
+)
+def link_stories(
+    context: dg.AssetExecutionContext,
+    documents: pl.DataFrame,
+    entity_mentions: pl.DataFrame,
+    story_linking: StoryLinking,
+    warehouse: Warehouse,
+):
+    """Syndicated copies (near duplicates) and stories across outlets and languages (shared names
+    and numbers); new documents are compared with the existing ones through an index, not all pairs."""
+    started = time.perf_counter()
+    settings = story_linking.settings()
+    linking_fingerprint = story_linking.fingerprint(settings)
+    keyed = documents.with_columns(
+        pl.concat_str(pl.lit(linking_fingerprint), pl.col("analysis_fingerprint"), separator=":").alias(
+            "features_fingerprint"
+        )
+    )
+    linked = stories.link_stories(
+        keyed,
+        entity_mentions,
+        settings,
+        previous_features=warehouse.read_previous(schema.STORY_FEATURES),
+        previous_links=warehouse.read_previous(schema.STORY_LINKS),
+    )
+    sizes = linked.stories.group_by("story_id").agg(pl.len().alias("n"))
+    context.log.info(
+        f"{linked.links.height} links, {sizes.height} stories; {linked.n_compared} documents compared, "
+        f"{linked.n_reused} reused"
+    )
+    link_types = dict(sorted(Counter(linked.links.get_column("link_type").to_list()).items()))
+    yield dg.Output(
+        linked.features,
+        "story_features",
+        metadata={"documents_compared": linked.n_compared, "documents_reused": linked.n_reused},
+    )
+    yield dg.Output(linked.links, "story_links", metadata={"links_by_type": link_types})
+    yield dg.Output(
+        linked.stories,
+        "stories",
+        metadata={
+            "stories": sizes.height,
+            "stories_with_several_documents": sizes.filter(pl.col("n") > 1).height,
+            "largest_story": int(sizes.get_column("n").max() or 0),
+            "seconds": round(time.perf_counter() - started, 2),
+        },
     )

@@ -7,9 +7,9 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.alerts import Alert, alert_for_failed_run, alert_log_path, send_alert
-from pipelines.assets import OWNERS, analyse, asset_key, ingest, prepare
+from pipelines.assets import OWNERS, analyse, asset_key, ingest, link_stories, prepare
 from pipelines.checks import CHECKS
-from pipelines.resources import CleaningRules, LanguageDetection, NlpModels, SourceFolder, Workers
+from pipelines.resources import CleaningRules, LanguageDetection, NlpModels, SourceFolder, StoryLinking, Workers
 from pipelines.run_health import Retention, fail_dead_runs, prune_history
 from pipelines.sources import fingerprint_source_folder
 from pipelines.sql_models import DbtCli, dbt_project, dbt_project_fingerprint, sql_models
@@ -129,7 +129,7 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext):
 WAREHOUSE = Warehouse()
 
 defs = dg.Definitions(
-    assets=[ingest, prepare, analyse, sql_models, published_warehouse, entity_report],
+    assets=[ingest, prepare, analyse, link_stories, sql_models, published_warehouse, entity_report],
     asset_checks=CHECKS,
     jobs=[news_warehouse_job],
     schedules=[daily_schedule],
@@ -144,6 +144,7 @@ defs = dg.Definitions(
         "cleaning_rules": CleaningRules(),
         "language_detection": LanguageDetection(),
         "nlp_models": NlpModels(),
+        "story_linking": StoryLinking(),
         "workers": Workers(),
         "dbt": DbtCli(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
     },

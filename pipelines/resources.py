@@ -22,6 +22,7 @@ from transforms.entities import WatchlistEntry, parse_watchlist
 from transforms.language import LanguageDetector
 from transforms.nlp import NlpSettings, installed_version
 from transforms.records import FieldMap
+from transforms.stories import LINKING_VERSION, LinkSettings
 
 # Bump when a change of code changes the output of a stage, so that reruns recompute it.
 CLEANING_VERSION = "cleaning-1"
@@ -172,3 +173,31 @@ class Workers(dg.ConfigurableResource):
         )
         with pool:
             yield pool
+
+
+class StoryLinking(dg.ConfigurableResource):
+    """The thresholds of story linking (transforms/stories.py); the defaults are LinkSettings'."""
+
+    near_duplicate_jaccard: float = Field(
+        default=LinkSettings.near_duplicate_jaccard, description="estimated 4-gram Jaccard for a near_duplicate link"
+    )
+    same_story_share: float = Field(
+        default=LinkSettings.same_story_share, description="Jaccard of names and numbers for a same_story link"
+    )
+    min_shared_names: int = Field(
+        default=LinkSettings.min_shared_names, description="proper names a same_story pair shares, at least"
+    )
+    window_days: float = Field(
+        default=LinkSettings.window_days, description="days apart two documents dated to the day may be, at most"
+    )
+
+    def settings(self) -> LinkSettings:
+        return LinkSettings(
+            near_duplicate_jaccard=self.near_duplicate_jaccard,
+            same_story_share=self.same_story_share,
+            min_shared_names=self.min_shared_names,
+            window_days=self.window_days,
+        )
+
+    def fingerprint(self, settings: LinkSettings) -> str:
+        return fingerprint(LINKING_VERSION, settings)
