@@ -9,6 +9,9 @@ import pytest
 from tests.conftest import PROJECT_ROOT
 
 README_QUERIES = re.findall(r"```sql\n(.*?)```", (PROJECT_ROOT / "README.md").read_text(encoding="utf-8"), re.DOTALL)
+# A query about something the seeds do not hold (a second version of an article) says so in its
+# first line; it must run, not return rows.
+MAY_BE_EMPTY = "-- may be empty"
 
 
 def test_readme_has_queries():
@@ -18,7 +21,7 @@ def test_readme_has_queries():
 @pytest.mark.parametrize("query", README_QUERIES, ids=[f"query{i}" for i in range(len(README_QUERIES))])
 def test_readme_query_runs(seed_db, query):
     rows = seed_db.execute(query).fetchall()
-    assert rows, "the query returned nothing on the seeds"
+    assert rows or query.startswith(MAY_BE_EMPTY), "the query returned nothing on the seeds"
 
 
 def test_readme_language_query_matches_the_seeds(seed_db):
@@ -26,11 +29,15 @@ def test_readme_language_query_matches_the_seeds(seed_db):
 
 
 def test_readme_has_a_cookbook():
-    assert 6 <= len(README_QUERIES) - 3 <= 8
+    assert 6 <= len(README_QUERIES) - 3 <= 10
+    assert sum(query.startswith(MAY_BE_EMPTY) for query in README_QUERIES) <= 1
 
 
 def test_the_same_story_in_two_languages_is_found(seed_db):
-    query = next(q for q in README_QUERIES if "shared_entities" in q)
-    doc_a, _, doc_b, _, _ = seed_db.execute(query).fetchone()
-    paths = dict(seed_db.execute("select doc_id, source_path from core.documents").fetchall())
-    assert {paths[doc_a][:3], paths[doc_b][:3]} == {"000", "004"}
+    query = next(q for q in README_QUERIES if "n_languages >= 2" in q)
+    story_id, *_ = seed_db.execute(query).fetchone()
+    paths = seed_db.execute(
+        "select d.source_path from core.stories as s join core.documents as d using (doc_id) where s.story_id = ?",
+        [story_id],
+    ).fetchall()
+    assert {"000", "004"} <= {path[:3] for (path,) in paths}

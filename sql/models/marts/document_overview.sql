@@ -1,7 +1,11 @@
 with
 
 documents as (
-    select * from {{ ref('stg_documents') }}
+    select * from {{ ref('stg_current_documents') }}
+),
+
+stories as (
+    select * from {{ ref('stg_stories') }}
 ),
 
 mentions as (
@@ -38,8 +42,14 @@ final as (
         documents.source_path,
         coalesce(documents.title, left(documents.text, 80)) as headline,
         documents.title,
+        documents.outlet,
+        documents.url,
         documents.language,
         documents.published_date,
+        documents.published_at,
+        documents.article_id,
+        documents.version,
+        stories.story_id,
         documents.n_words,
         documents.n_sentences,
         documents.tone,
@@ -48,6 +58,7 @@ final as (
         coalesce(per_document.n_entities, 0) as n_entities,
         coalesce(per_document.top_entities, []) as top_entities
     from documents
+    left join stories on documents.doc_id = stories.doc_id
     left join per_document on documents.doc_id = per_document.doc_id
 )
 

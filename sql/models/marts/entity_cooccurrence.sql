@@ -1,7 +1,7 @@
 with
 
-mentions as (
-    select * from {{ ref('stg_entity_mentions') }}
+mentions_in_context as (
+    select * from {{ ref('int_entity_mentions_in_context') }}
 ),
 
 entities as (
@@ -13,14 +13,16 @@ sentence_entities as (
         doc_id,
         sentence_id,
         entity_id
-    from mentions
+    from mentions_in_context
+    where sentence_id is not null
 ),
 
 document_entities as (
     select distinct
         doc_id,
+        story_id,
         entity_id
-    from mentions
+    from mentions_in_context
 ),
 
 sentence_pairs as (
@@ -40,7 +42,8 @@ document_pairs as (
     select
         left_side.entity_id as entity_id_a,
         right_side.entity_id as entity_id_b,
-        count(*) as n_documents
+        count(*) as n_documents,
+        count(distinct left_side.story_id) as n_stories
     from document_entities as left_side
     inner join document_entities as right_side
         on
@@ -57,7 +60,8 @@ final as (
         document_pairs.entity_id_b,
         entity_b.entity_name as entity_name_b,
         coalesce(sentence_pairs.n_sentences, 0) as n_sentences,
-        document_pairs.n_documents
+        document_pairs.n_documents,
+        document_pairs.n_stories
     from document_pairs
     left join sentence_pairs
         on
