@@ -17,7 +17,13 @@ from pipelines.warehouse import Warehouse, WarehouseIOManager
 from transforms import schema
 from transforms.report import CHART_ENTITIES, render_entity_chart, render_report_html
 
-SUMMARY_TABLES = ("core.documents", "core.rejected_documents", "core.entities", "core.entity_mentions")
+SUMMARY_TABLES = (
+    "core.documents",
+    "core.rejected_documents",
+    "core.entities",
+    "core.entity_mentions",
+    "core.story_links",
+)
 
 
 @dg.asset(
@@ -57,8 +63,9 @@ def entity_report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
         entities = connection.execute("select * from marts.entity_overview").pl()
         coverage = connection.execute("select * from marts.coverage_by_language").pl()
         documents = connection.execute("select * from marts.document_overview").pl()
+        stories = connection.execute("select * from marts.story_overview").pl()
     chart = render_entity_chart(entities).encode("utf-8")
-    page = render_report_html(entities, coverage, documents, chart_file="entities.svg")
+    page = render_report_html(entities, coverage, documents, chart_file="entities.svg", stories=stories)
     folder = warehouse.publish_report({"entities.svg": chart, "index.html": page.encode("utf-8")})
     return dg.MaterializeResult(
         metadata={

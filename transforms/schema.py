@@ -128,7 +128,7 @@ DECLARED_COLUMNS = _columns(
 RAW_DOCUMENTS = Table(
     "raw",
     "documents",
-    "source file version (`doc_id` = sha256 of its bytes)",
+    "source file or record version (`doc_id` = sha256 of its bytes or fields)",
     "the decoded text as it arrived, its encoding and size",
     _columns(
         (
