@@ -147,7 +147,7 @@ def prepare_documents(
     paths = unique.select("doc_id", "source_path", *[name for name in DECLARED_NAMES if name in unique.columns])
     current = pl.concat(
         [
-            detected.with_columns(pl.lit(fingerprint).alias("prepare_fingerprint")),
+            detected.drop("source_path").with_columns(pl.lit(fingerprint).alias("prepare_fingerprint")),
             reusable.drop("source_path", *NEWS_MODEL_COLUMNS, *VERSION_COLUMNS, strict=False),
         ],
         how="diagonal",
