@@ -109,10 +109,25 @@ def prune_history(instance: dg.DagsterInstance, retention: Retention, now: float
     return len(doomed)
 
 
+def _delete_check_executions(instance: dg.DagsterInstance, run_id: str) -> None:
+    """Asset-check results stay in SQL event storage's `asset_check_executions` after
+    `delete_run` (about 75 rows a run on the seeds, an unbounded table otherwise)."""
+    index_connection = getattr(instance.event_log_storage, "index_connection", None)
+    if index_connection is None:
+        return
+    import sqlalchemy
+
+    with index_connection() as connection:
+        connection.execute(
+            sqlalchemy.text("delete from asset_check_executions where run_id = :run_id"), {"run_id": run_id}
+        )
+
+
 def delete_run_entirely(instance: dg.DagsterInstance, run_id: str) -> None:
     """`instance.delete_run` (the run and its events), plus what it leaves on disk: the run's
     captured stdout/stderr and, with SQLite storage, its now empty event database file."""
     instance.delete_run(run_id)
+    _delete_check_executions(instance, run_id)
     instance.compute_log_manager.delete_logs(prefix=[run_id])
     path_for_shard = getattr(instance.event_log_storage, "path_for_shard", None)  # SQLite: a file per run
     if path_for_shard is not None:

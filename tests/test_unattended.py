@@ -132,6 +132,25 @@ def test_old_and_surplus_runs_leave_the_history(tmp_path):
         assert instance.get_run_records() == []
 
 
+def test_a_pruned_run_takes_its_asset_check_results_with_it(tmp_path):
+    @dg.asset
+    def numbers() -> int:
+        return 1
+
+    @dg.asset_check(asset=numbers)
+    def numbers_are_positive() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=True)
+
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        ids = [dg.materialize([numbers, numbers_are_positive], instance=instance).run_id for _ in range(4)]
+        assert run_health.prune_history(instance, run_health.Retention(days=30, max_runs=1)) == 3
+        with instance.event_log_storage.index_connection() as connection:
+            import sqlalchemy
+
+            left = connection.execute(sqlalchemy.text("select distinct run_id from asset_check_executions")).fetchall()
+        assert [run_id for (run_id,) in left] == [ids[-1]]
+
+
 def test_a_run_is_alive_while_its_process_is():
     assert run_health.process_is_alive(run_health.process_tags()) is True
     finished = subprocess.Popen([sys.executable, "-c", "pass"])
