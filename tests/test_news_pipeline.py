@@ -10,15 +10,7 @@ import duckdb
 import polars as pl
 
 from tests.conftest import SEEDS, run_pipeline
-
-WIRE = (
-    "Globex Corporation agreed on Tuesday to buy Initech for 4.2 billion dollars in cash, the two companies said. "
-    "The deal, approved by both boards, values Initech at 38 dollars a share, a premium of 27 percent over its "
-    "closing price on Monday. Hank Scorpio, chief executive of Globex, said the purchase would double its software "
-    "business. Bill Lumbergh, who runs Initech, will join the Globex board. Regulators in Brussels and Washington "
-    "must still approve the transaction, which the companies expect to close in the first quarter. Shares of "
-    "Initech rose 19 percent in early trading in New York while Globex stock slipped 2 percent."
-)
+from tests.test_stories import WIRE
 
 
 def test_seed_stories(seed_db):

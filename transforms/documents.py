@@ -18,22 +18,11 @@ from transforms.cleaning import (
 )
 from transforms.ingest import REJECTION_SCHEMA
 from transforms.language import LanguageDetector, detect_languages
-from transforms.news_model import assign_versions, describe_documents
+from transforms.news_model import NEWS_MODEL_COLUMNS, assign_versions, describe_documents
 from transforms.schema import DECLARED_COLUMNS, PREP_CLEANED_DOCUMENTS
 
 PREPARED_SCHEMA = PREP_CLEANED_DOCUMENTS.polars_schema
 VERSION_COLUMNS = ("version", "is_current", "superseded_by")
-NEWS_MODEL_COLUMNS = (
-    "language_source",
-    "outlet",
-    "outlet_source",
-    "url",
-    "external_id",
-    "published_at",
-    "published_at_precision",
-    "published_at_source",
-    "article_id",
-)
 DECLARED_NAMES = [column.name for column in DECLARED_COLUMNS]
 
 

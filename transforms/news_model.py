@@ -30,10 +30,8 @@ _URL_MONTH = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/")
 _TRACKING_PARAMETERS = re.compile(r"^(utm_|fbclid$|gclid$|mc_|at_medium$|at_campaign$|cmp$|ref$)")
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 
-DESCRIBED_COLUMNS = PREP_CLEANED_DOCUMENTS.subset(
-    "title",
-    "language",
-    "language_confidence",
+# The columns `describe_documents` adds, and those it may override (title, language).
+NEWS_MODEL_COLUMNS = (
     "language_source",
     "outlet",
     "outlet_source",
@@ -44,6 +42,7 @@ DESCRIBED_COLUMNS = PREP_CLEANED_DOCUMENTS.subset(
     "published_at_source",
     "article_id",
 )
+DESCRIBED_COLUMNS = PREP_CLEANED_DOCUMENTS.subset("title", "language", "language_confidence", *NEWS_MODEL_COLUMNS)
 
 
 def normalise_url(url: str | None) -> str | None:
