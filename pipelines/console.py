@@ -16,6 +16,7 @@ loggers print. This one prints, on stderr:
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -207,11 +208,13 @@ def _dedupe_lists(message: str) -> str:
 # Dagster builds a run's loggers more than once (the run's start and end events go through other
 # instances than its steps' events): what a run's steps did is kept per run, for all of them.
 _RUNS: dict[str, StepLines] = {}
+# Where the console lines go while `straight_to_terminal` is in force (else sys.stderr at the time).
+_TERMINAL: list[TextIO] = []
 
 
 class _StepLinesHandler(logging.Handler):
-    """Writes a run's console lines to `stream`, or to whatever `sys.stderr` is when a line is
-    written (not when Dagster built the logger)."""
+    """Writes a run's console lines to `stream`, else to the terminal of `straight_to_terminal`,
+    else to whatever `sys.stderr` is when a line is written (not when Dagster built the logger)."""
 
     def __init__(self, run_id: str, stream: TextIO | None = None):
         super().__init__(level=logging.DEBUG)
@@ -221,7 +224,7 @@ class _StepLinesHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            stream = self._stream or sys.stderr
+            stream = self._stream or (_TERMINAL[-1] if _TERMINAL else sys.stderr)
             for line in self.step_lines.lines_for(record):
                 stream.write(line + "\n")
             stream.flush()
@@ -269,3 +272,23 @@ def dagster_internal_warnings(run_id: str) -> Iterator[None]:
         yield
     finally:
         logger.removeHandler(handler)
+
+
+@contextmanager
+def straight_to_terminal() -> Iterator[None]:
+    """While the block runs, the quiet console writes to a duplicate of the process's stderr
+    descriptor taken now, not to descriptor 2 itself.
+
+    Dagster captures what steps print (its compute logs) by pointing descriptors 1 and 2 at a file
+    and copying the file back to the terminal with `tail -F`, which it stops when the steps end.
+    `tail` polls once a second where it cannot watch the file, so the last lines of a run (the
+    report step's, seen on CI) could be lost. The console lines bypass that: they are in the run's
+    event log anyway."""
+    sys.stderr.flush()
+    terminal = os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1, encoding=sys.stderr.encoding)
+    _TERMINAL.append(terminal)
+    try:
+        yield
+    finally:
+        _TERMINAL.remove(terminal)
+        terminal.close()

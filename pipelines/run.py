@@ -16,7 +16,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.alerts import Alert, alert_for_failed_run, alert_log_path, send_alert
-from pipelines.console import dagster_internal_warnings, quiet_console_logger, unsaid_lines
+from pipelines.console import dagster_internal_warnings, quiet_console_logger, straight_to_terminal, unsaid_lines
 from pipelines.definitions import defs
 from pipelines.run_health import Retention, fail_dead_runs, process_tags, prune_history
 from pipelines.warehouse import Warehouse
@@ -59,7 +59,10 @@ def job_and_run_config() -> tuple[dg.JobDefinition, dict]:
 def main() -> int:
     job, run_config = job_and_run_config()
     run_id = str(uuid.uuid4())
-    console = contextlib.nullcontext() if verbose() else dagster_internal_warnings(run_id)
+    console = contextlib.ExitStack()
+    if not verbose():
+        console.enter_context(straight_to_terminal())  # not through Dagster's capture of step output
+        console.enter_context(dagster_internal_warnings(run_id))
     alerts = alert_log_path(Warehouse().published_path)
     with dg.DagsterInstance.get() as instance:
         for dead in fail_dead_runs(instance):  # the queue must not wait behind a run that died
