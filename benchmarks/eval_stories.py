@@ -6,10 +6,12 @@ Puts `news_bench.jsonl.gz` as is into a source folder, runs `python -m pipelines
 runs) on it, and prints: coverage of outlet and published_at; the linking step's share of the run;
 links by type and language pair; every cross-language link with its score and both titles; and a
 random sample (fixed seed) of `--sample` same_story and `--sample` near_duplicate links with both
-titles and first lines. The sample is written to `benchmarks/stories_sample.jsonl` for judging;
-`benchmarks/stories_judged.jsonl` holds the judged sample (a `verdict`: same or different, and a
-note), and the precision per link type is printed from it, together with how many of the judged
-pairs the current code still links. `--work DIR` keeps (and on a second call reuses) the warehouse.
+titles and first lines. The sample is written to `benchmarks/stories_sample.jsonl` for judging
+(pairs already judged are never drawn again). The judged samples (`benchmarks/stories_judged*.jsonl`,
+each item with a `verdict`: same or different, and a note) are scored: their precision as judged,
+how many of their pairs the current code still links, and the precision among those. `--work DIR`
+keeps (and on a second call reuses) the warehouse; `--rerun` runs the pipeline on it again (after
+a change to the linking, say) before the figures.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.common import NEWS_BENCH, PROJECT_ROOT, read_news_bench  # noqa: E402
 
 SAMPLE_PATH = PROJECT_ROOT / "benchmarks" / "stories_sample.jsonl"
-JUDGED_PATH = PROJECT_ROOT / "benchmarks" / "stories_judged.jsonl"
+JUDGED_PATHS = sorted((PROJECT_ROOT / "benchmarks").glob("stories_judged*.jsonl"))
 
 
 def run_pipeline(work: Path) -> tuple[float, dict[str, float], float]:
@@ -97,6 +99,7 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=50)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--write-sample", action="store_true", help=f"(re)write {SAMPLE_PATH.name}")
+    parser.add_argument("--rerun", action="store_true", help="run the pipeline again on the warehouse of --work")
     arguments = parser.parse_args()
     work = arguments.work or Path(tempfile.mkdtemp(prefix="news-stories-"))
     warehouse = work / "warehouse" / "news.duckdb"
@@ -111,6 +114,10 @@ def main() -> int:
             print("  steps: " + ", ".join(f"{key} {value:.1f} s" for key, value in sorted(steps.items(), key=lambda kv: -kv[1])[:8]))
             wall, steps, run_seconds = run_pipeline(work)
             print(f"unchanged rerun: {wall:.1f} s (Dagster run {run_seconds:.1f} s); link_stories "
+                  f"{steps.get('link_stories', 0.0):.1f} s")
+        elif arguments.rerun:
+            wall, steps, run_seconds = run_pipeline(work)
+            print(f"rerun: {wall:.1f} s (Dagster run {run_seconds:.1f} s); link_stories "
                   f"{steps.get('link_stories', 0.0):.1f} s")
         dated = sum(1 for record in read_news_bench() if record.get("date"))
         with duckdb.connect(str(warehouse), read_only=True) as connection:
@@ -144,10 +151,19 @@ def main() -> int:
                 print(f"  {row['score']:.2f} [{described['a']['language']}] {described['a']['title']!r} ↔ "
                       f"[{described['b']['language']}] {described['b']['title']!r}  names {row['shared_names']}")
 
+            judged_files = {
+                path: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+                for path in JUDGED_PATHS
+            }
+            seen = {(item["a"]["doc_id"], item["b"]["doc_id"]) for items in judged_files.values() for item in items}
             generator = random.Random(arguments.seed)
             sample = []
             for link_type in ("same_story", "near_duplicate"):
-                rows = [row for row in links.iter_rows(named=True) if row["link_type"] == link_type]
+                rows = [
+                    row
+                    for row in links.iter_rows(named=True)
+                    if row["link_type"] == link_type and (row["doc_id_a"], row["doc_id_b"]) not in seen
+                ]
                 chosen = generator.sample(rows, min(arguments.sample, len(rows)))
                 print(f"\nsample of {len(chosen)} {link_type} links (of {len(rows)}):")
                 for row in chosen:
@@ -162,17 +178,19 @@ def main() -> int:
                     for item in sample:
                         handle.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
                 print(f"\nwrote {SAMPLE_PATH}")
-            if JUDGED_PATH.exists():
-                judged = [json.loads(line) for line in JUDGED_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
-                linked_now = {(row["doc_id_a"], row["doc_id_b"]): row["link_type"] for row in links.iter_rows(named=True)}
-                print(f"\njudged sample ({JUDGED_PATH.name}):")
+            linked_now = {(row["doc_id_a"], row["doc_id_b"]): row["link_type"] for row in links.iter_rows(named=True)}
+            for path, judged in judged_files.items():
+                print(f"\njudged sample ({path.name}):")
                 for link_type in ("same_story", "near_duplicate"):
                     items = [item for item in judged if item["link_type"] == link_type]
+                    if not items:
+                        continue
                     right = sum(item["verdict"] == "same" for item in items)
-                    still = sum((item["a"]["doc_id"], item["b"]["doc_id"]) in linked_now for item in items)
-                    if items:
-                        print(f"  {link_type:15} precision {right}/{len(items)} = {right / len(items):.2f}; "
-                              f"still linked by this code: {still}/{len(items)}")
+                    still = [item for item in items if (item["a"]["doc_id"], item["b"]["doc_id"]) in linked_now]
+                    still_right = sum(item["verdict"] == "same" for item in still)
+                    print(f"  {link_type:15} precision as judged {right}/{len(items)} = {right / len(items):.2f}; "
+                          f"still linked by this code: {len(still)}/{len(items)}, of which right "
+                          f"{still_right}/{len(still) or 1} = {still_right / (len(still) or 1):.2f}")
     finally:
         if arguments.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -187,8 +187,16 @@ class StoryLinking(dg.ConfigurableResource):
     min_shared_names: int = Field(
         default=LinkSettings.min_shared_names, description="proper names a same_story pair shares, at least"
     )
+    min_word_cosine: float = Field(
+        default=LinkSettings.min_word_cosine,
+        description="TF-IDF cosine of the words of a same_story pair in one language, at least",
+    )
     window_days: float = Field(
-        default=LinkSettings.window_days, description="days apart two documents dated to the day may be, at most"
+        default=LinkSettings.window_days, description="days apart two linked documents dated to the day may be, at most"
+    )
+    same_language_window_days: float = Field(
+        default=LinkSettings.same_language_window_days,
+        description="days apart a same_story pair in one language may be, at most",
     )
 
     def settings(self) -> LinkSettings:
@@ -196,7 +204,9 @@ class StoryLinking(dg.ConfigurableResource):
             near_duplicate_jaccard=self.near_duplicate_jaccard,
             same_story_share=self.same_story_share,
             min_shared_names=self.min_shared_names,
+            min_word_cosine=self.min_word_cosine,
             window_days=self.window_days,
+            same_language_window_days=self.same_language_window_days,
         )
 
     def fingerprint(self, settings: LinkSettings) -> str:

@@ -37,6 +37,11 @@ def _mentions(doc_id: str, names: list[str], label: str = "ORG") -> list[dict]:
     return [{"doc_id": doc_id, "field": "text", "label": label, "mention_text": name} for name in names]
 
 
+def _found(doc_id: str, text: str, names: list[str]) -> list[dict]:
+    """A mention per occurrence of each name in `text`, as the NER would give them."""
+    return _mentions(doc_id, [name for name in names for _ in range(max(1, text.count(name)))])
+
+
 def _frames(documents: list[dict], mentions: list[dict]) -> tuple[pl.DataFrame, pl.DataFrame]:
     schema = {
         "doc_id": pl.String,
@@ -80,7 +85,8 @@ def test_a_translation_shares_names_and_numbers_not_shingles():
     )
     documents, mentions = _frames(
         [_document("en", WIRE), _document("fr", french, language="fr")],
-        _mentions("en", MENTIONS) + _mentions("fr", ["Globex Corporation", "Hank Scorpio", "Globex", "Bill Lumbergh", "Initech", "Bruxelles", "Washington", "New York"]),
+        _found("en", WIRE, MENTIONS)
+        + _found("fr", french, ["Globex Corporation", "Hank Scorpio", "Globex", "Bill Lumbergh", "Initech", "Bruxelles", "Washington", "New York"]),
     )
     linked = link_stories(documents, mentions, LinkSettings())
     link = linked.links.row(0, named=True)
@@ -101,6 +107,78 @@ def test_same_language_stories_far_apart_in_time_are_not_linked():
     )
     links = link_stories(documents, mentions, LinkSettings()).links
     assert links.select("doc_id_a", "doc_id_b").rows() == [("a", "c")]
+
+
+def test_a_recurring_report_of_one_template_a_week_later_is_not_a_copy():
+    template = (
+        "The Federal Reserve entered the government securities market to arrange {amount} billion dlrs of customer "
+        "repurchase agreements, a Fed spokesman said in New York. Dealers said federal funds were trading at "
+        "{rate} pct when the Fed began its temporary and indirect supply of reserves to the banking system, "
+        "which the market had expected after the weekend."
+    )
+    first, later, copy = template.format(amount="1.5", rate="6.25"), template.format(amount="2.5", rate="6.15"), (
+        template.format(amount="1.5", rate="6.25") + " REUTER"
+    )
+    documents, mentions = _frames(
+        [
+            _document("a", first, published_at=dt.datetime(2020, 3, 2, 11, 45), precision="second"),
+            _document("b", later, published_at=dt.datetime(2020, 3, 12, 11, 45), precision="second"),
+            _document("c", copy, published_at=dt.datetime(2020, 3, 2, 13, 5), precision="second"),
+        ],
+        [],
+    )
+    links = link_stories(documents, mentions, LinkSettings()).links
+    assert links.select("doc_id_a", "doc_id_b", "link_type").rows() == [("a", "c", "near_duplicate")]
+
+
+def test_two_companies_making_the_same_kind_of_announcement_are_two_stories():
+    # Same day, same market, same figures; each report is about its own company.
+    def posting(company: str) -> str:
+        return (
+            f"{company} said it raised the contract price it will pay for all grades of crude oil by 50 cts a "
+            f"barrel, effective today. {company} said the increase brings its posted price for West Texas "
+            "Intermediate to 19.00 dlrs a barrel and West Texas Sour to 18.50 dlrs. In New York, traders said "
+            f"{company} followed a similar move by other refiners. {company} last changed its postings in May."
+        )
+
+    names = ["West Texas Intermediate", "West Texas Sour", "New York"]
+    text_a, text_b = posting("Sunray Oil"), posting("Blue Mesa Petroleum")
+    others = "Weather: rain in Houston and New York all week, sunshine later. " * 4
+    documents, mentions = _frames(
+        [_document("a", text_a), _document("b", text_b), _document("c", others)],
+        _found("a", text_a, ["Sunray Oil", *names]) + _found("b", text_b, ["Blue Mesa Petroleum", *names])
+        + _found("c", others, ["Houston", "New York"]),
+    )
+    assert link_stories(documents, mentions, LinkSettings(min_shared=3, min_shared_names=2)).links.height == 0
+    # the same report twice, rewritten: one story
+    rewrite = text_a.replace("said it raised", "announced it had raised").replace("In New York, traders", "Traders")
+    documents, mentions = _frames(
+        [_document("a", text_a), _document("b", rewrite, language="en"), _document("c", others)],
+        _found("a", text_a, ["Sunray Oil", *names]) + _found("b", rewrite, ["Sunray Oil", *names])
+        + _found("c", others, ["Houston", "New York"]),
+    )
+    settings = LinkSettings(min_shared=3, min_shared_names=2, near_duplicate_jaccard=0.99)
+    links = link_stories(documents, mentions, settings).links
+    assert links.select("doc_id_a", "doc_id_b", "link_type").rows() == [("a", "b", "same_story")]
+
+
+def test_one_press_conference_on_two_subjects_is_not_one_story_in_one_language():
+    names = ["James Baker", "Treasury", "Cable News Network", "Washington"]
+    lending = (
+        "Treasury Secretary James Baker told Cable News Network that commercial banks must keep lending to debtor "
+        "nations, and that loans to Latin American borrowers were vital for their growth. James Baker said in "
+        "Washington that the banks' bad debt provisions did not mean an end to new credits for the region."
+    )
+    tax = (
+        "Treasury Secretary James Baker told Cable News Network he opposed a proposed tax on stock transactions, "
+        "saying such a levy on share trades would drive investors from the exchanges. James Baker said in "
+        "Washington that the administration would fight the securities tax in Congress this spring."
+    )
+    documents, mentions = _frames(
+        [_document("a", lending), _document("b", tax), _document("c", "Sport: the home team lost again. " * 6)],
+        _found("a", lending, names) + _found("b", tax, names),
+    )
+    assert link_stories(documents, mentions, LinkSettings(min_shared=3, min_shared_names=3)).links.height == 0
 
 
 def test_one_generic_article_does_not_chain_two_stories():

@@ -8,7 +8,14 @@ Two kinds of link, both between current documents:
 - `same_story`: the same report in another language or rewritten. Names and figures survive
   translation where vocabulary does not, so the evidence is the set of proper names (entity
   mentions) and numbers two documents share; the score is their Jaccard share (shared over
-  either). Documents whose publication days are both known must fall within a window.
+  either). Shared names are not enough on a wire where one press conference, or one kind of
+  announcement by several companies, gives many reports with the same names: each document's
+  most salient name (its mentions times the name's rarity) must be one the other document holds,
+  and documents in one language must also share their vocabulary (TF-IDF cosine of their words).
+- Publication times, where both are known: near duplicates within `window_days` (a recurring
+  report of the same template a week later is not a copy), same-story links across languages
+  within `window_days`, in one language within `same_language_window_days` (a wire's follow-up
+  the next days is another development).
 
 Candidates come from inverted indexes (LSH bands, names and numbers), so a run compares its new
 documents with all current ones, never all pairs. Stories are the clusters of links, merged in
@@ -19,6 +26,7 @@ article cannot chain unrelated stories together.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from collections import defaultdict
@@ -29,7 +37,7 @@ import polars as pl
 
 from transforms.schema import STORIES, STORY_FEATURES, STORY_LINKS
 
-LINKING_VERSION = "stories-1"
+LINKING_VERSION = "stories-2"
 FEATURE_SCHEMA = STORY_FEATURES.polars_schema
 LINK_SCHEMA = STORY_LINKS.polars_schema
 STORY_SCHEMA = STORIES.polars_schema
@@ -47,7 +55,9 @@ class LinkSettings:
     same_story_share: float = 0.4  # Jaccard share of the names and numbers either document holds
     min_shared: int = 5  # names and numbers both documents hold, at least
     min_shared_names: int = 3  # of which proper names, at least
+    min_word_cosine: float = 0.45  # same-language same_story pairs: TF-IDF cosine of their words
     window_days: float = 3.0  # documents dated to the day or better must be this close
+    same_language_window_days: float = 1.0  # ... and this close for a same_story link in one language
     index_max_documents: int = 200  # names or numbers in more documents than this do not propose candidates
     merge_share: float = 0.5  # clusters merge when more than this share of their cross pairs are linked
 
@@ -55,6 +65,7 @@ class LinkSettings:
 # A document's features depend on these alone (its text and mentions through the fingerprint).
 _FEATURE_INPUTS = ("doc_id", "language", "published_at", "published_at_precision", "features_fingerprint")
 _WORD = re.compile(r"\w+", re.UNICODE)
+_VOCABULARY_WORD = r"[^\W\d_]{3,}"  # words of the vocabulary vector: three letters or more
 _NUMBER = re.compile(r"\b\d+(?:[.,\u00a0\u202f ]\d+)*\b")
 _NAME_LABELS = ("PERSON", "ORG", "LOC", "PRODUCT", "EVENT")
 _GRAM_SEED = 20240917
@@ -144,6 +155,32 @@ def document_numbers(texts: pl.Series) -> list[list[str]]:
     return [sorted({normalised[t] for t in tokens if normalised[t]}) for tokens in lists]
 
 
+def document_words(texts: pl.Series) -> pl.DataFrame:
+    """Each text's vocabulary: `words` (distinct, lower case, letters only, three or more, sorted)
+    and `word_counts` (occurrences of each), one row per text in order."""
+    found = (
+        pl.DataFrame({"text": texts.fill_null("")})
+        .with_row_index("document")
+        .select("document", pl.col("text").str.to_lowercase().str.extract_all(_VOCABULARY_WORD).alias("word"))
+        .explode("word")
+        .drop_nulls("word")
+        .group_by("document", "word")
+        .agg(pl.len().cast(pl.Int32).alias("n"))
+        .sort("document", "word")
+        .group_by("document", maintain_order=True)
+        .agg(pl.col("word").alias("words"), pl.col("n").alias("word_counts"))
+    )
+    every = pl.DataFrame({"document": pl.arange(0, texts.len(), eager=True).cast(pl.UInt32)})
+    return (
+        every.join(found, on="document", how="left")
+        .sort("document")
+        .select(
+            pl.col("words").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            pl.col("word_counts").fill_null(pl.lit([], dtype=pl.List(pl.Int32))),
+        )
+    )
+
+
 def document_features(documents: pl.DataFrame, mentions: pl.DataFrame, settings: LinkSettings) -> pl.DataFrame:
     """One STORY_FEATURES row per document (`doc_id`, `language`, `text`, `published_at`,
     `published_at_precision`, `features_fingerprint`); `mentions` are its entity mentions (`doc_id`,
@@ -152,21 +189,33 @@ def document_features(documents: pl.DataFrame, mentions: pl.DataFrame, settings:
         mentions.filter(pl.col("field") == "text", pl.col("label").is_in(_NAME_LABELS))
         .select("doc_id", pl.col("mention_text").map_elements(fold, return_dtype=pl.String).alias("name"))
         .filter(pl.col("name").str.len_chars() > 1)
-        .group_by("doc_id")
-        .agg(pl.col("name").unique().sort().alias("names"))
+        .group_by("doc_id", "name")
+        .agg(pl.len().cast(pl.Int32).alias("n"))
+        .sort("doc_id", "name")
+        .group_by("doc_id", maintain_order=True)
+        .agg(pl.col("name").alias("names"), pl.col("n").alias("name_counts"))
     )
     texts = documents.get_column("text")
     signatures, n_grams = minhash_signatures(texts, settings.shingle_words, settings.num_perm)
-    frame = documents.select(
-        "doc_id", "language", "published_at", "published_at_precision", "features_fingerprint"
-    ).with_columns(
-        pl.Series("n_shingles", n_grams, dtype=pl.Int32),
-        pl.Series("minhash", signatures, dtype=pl.List(pl.UInt32)),
-        pl.Series("numbers", document_numbers(texts), dtype=pl.List(pl.String)),
+    frame = pl.concat(
+        [
+            documents.select(
+                "doc_id", "language", "published_at", "published_at_precision", "features_fingerprint"
+            ).with_columns(
+                pl.Series("n_shingles", n_grams, dtype=pl.Int32),
+                pl.Series("minhash", signatures, dtype=pl.List(pl.UInt32)),
+                pl.Series("numbers", document_numbers(texts), dtype=pl.List(pl.String)),
+            ),
+            document_words(texts),
+        ],
+        how="horizontal",
     )
     return (
         frame.join(names, on="doc_id", how="left")
-        .with_columns(pl.col("names").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+        .with_columns(
+            pl.col("names").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            pl.col("name_counts").fill_null(pl.lit([], dtype=pl.List(pl.Int32))),
+        )
         .select(list(FEATURE_SCHEMA))
         .cast(FEATURE_SCHEMA)
         .sort("doc_id")
@@ -247,10 +296,12 @@ def find_links(
     if not candidates.height:
         return pl.DataFrame(schema=LINK_SCHEMA)
 
-    by_id = {row["doc_id"]: row for row in features.iter_rows(named=True)}
-    for row in by_id.values():
-        row["minhash"] = np.asarray(row["minhash"], dtype=np.uint32)
-        row["names"], row["numbers"] = frozenset(row["names"]), frozenset(row["numbers"])
+    involved = pl.concat([candidates.get_column("doc_id_a"), candidates.get_column("doc_id_b")]).unique().implode()
+    name_idf, word_idf = _idf(features, "names"), _idf(features, "words")
+    by_id = {
+        row["doc_id"]: _comparable(row, name_idf, word_idf)
+        for row in features.filter(pl.col("doc_id").is_in(involved)).iter_rows(named=True)
+    }
     links = []
     for doc_a, doc_b in candidates.iter_rows():
         link = score_pair(by_id[doc_a], by_id[doc_b], settings)
@@ -259,11 +310,57 @@ def find_links(
     return pl.DataFrame(links, schema=LINK_SCHEMA).sort("doc_id_a", "doc_id_b")
 
 
+def _idf(features: pl.DataFrame, column: str) -> dict[str, float]:
+    """log(1 + documents / documents holding it) of every token of the list column `column`:
+    rarity that stays above 0, so that on a handful of documents a name they all hold still counts."""
+    n = features.height
+    frequency = features.select(pl.col(column).alias("token")).explode("token").drop_nulls().group_by("token").len()
+    return {token: math.log(1 + n / df) for token, df in frequency.iter_rows()}
+
+
+def _comparable(row: dict, name_idf: dict[str, float], word_idf: dict[str, float]) -> dict:
+    """A features row as `score_pair` compares it: sets of names and numbers, the most salient
+    name (mentions times rarity; ties by name), and the TF-IDF vector of its words (unit length)."""
+    counts = dict(zip(row["names"], row["name_counts"], strict=True))
+    salient = min(counts, key=lambda name: (-counts[name] * name_idf.get(name, 0.0), name)) if counts else None
+    vector = {
+        word: (1 + math.log(n)) * word_idf.get(word, 0.0)
+        for word, n in zip(row["words"], row["word_counts"], strict=True)
+    }
+    norm = math.sqrt(sum(weight * weight for weight in vector.values()))
+    return {
+        **row,
+        "minhash": np.asarray(row["minhash"], dtype=np.uint32),
+        "names": frozenset(row["names"]),
+        "numbers": frozenset(row["numbers"]),
+        "salient_name": salient,
+        "vector": {word: weight / norm for word, weight in vector.items() if weight} if norm else {},
+    }
+
+
+def word_cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    """Cosine of two unit-length sparse vectors."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(weight * b.get(word, 0.0) for word, weight in a.items())
+
+
+def _days_apart(a: dict, b: dict) -> float | None:
+    """Days between two documents' publication times when both are known to the day or better;
+    calendar days when either is known to the day only. None when either is not."""
+    if not (_dated(a["published_at_precision"]) and _dated(b["published_at_precision"])):
+        return None
+    if a["published_at_precision"] == "second" and b["published_at_precision"] == "second":
+        return abs((a["published_at"] - b["published_at"]).total_seconds()) / 86400
+    return float(abs((a["published_at"].date() - b["published_at"].date()).days))
+
+
 def score_pair(a: dict, b: dict, settings: LinkSettings) -> dict | None:
-    """The link between two documents' features, or None when they carry different stories."""
+    """The link between two documents (rows of `_comparable`), or None when they carry different stories."""
     signature_a, signature_b = a["minhash"], b["minhash"]
+    same_language = a["language"] == b["language"]
     comparable = (
-        a["language"] == b["language"]
+        same_language
         and min(a["n_shingles"], b["n_shingles"]) >= settings.min_shingles
         and len(signature_a) == len(signature_b)
     )
@@ -271,13 +368,12 @@ def score_pair(a: dict, b: dict, settings: LinkSettings) -> dict | None:
     names = sorted(a["names"] & b["names"])
     numbers = sorted(a["numbers"] & b["numbers"])
     common = {"shared_names": names, "shared_numbers": numbers, "shingle_share": jaccard}
+    apart = _days_apart(a, b)
+    if apart is not None and apart > settings.window_days:
+        return None
     if jaccard is not None and jaccard >= settings.near_duplicate_jaccard:
         return {"link_type": "near_duplicate", "method": "minhash_jaccard", "score": round(jaccard, 4), **common}
-    if (
-        _dated(a["published_at_precision"])
-        and _dated(b["published_at_precision"])
-        and abs((a["published_at"] - b["published_at"]).total_seconds()) > settings.window_days * 86400
-    ):
+    if same_language and apart is not None and apart > settings.same_language_window_days:
         return None
     shared = len(names) + len(numbers)
     either = len(a["names"]) + len(a["numbers"]) + len(b["names"]) + len(b["numbers"]) - shared
@@ -285,6 +381,10 @@ def score_pair(a: dict, b: dict, settings: LinkSettings) -> dict | None:
         return None
     share = shared / either
     if share < settings.same_story_share:
+        return None
+    if a["salient_name"] not in b["names"] or b["salient_name"] not in a["names"]:
+        return None  # not about the same subject
+    if same_language and word_cosine(a["vector"], b["vector"]) < settings.min_word_cosine:
         return None
     return {"link_type": "same_story", "method": "shared_names_numbers", "score": round(share, 4), **common}
 
