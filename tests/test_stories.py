@@ -101,7 +101,7 @@ def test_same_language_stories_far_apart_in_time_are_not_linked():
         [
             _document("a", "Report one. " + " ".join(MENTIONS), published_at=dt.datetime(2020, 1, 1), precision="day"),
             _document("b", "Another report. " + " ".join(MENTIONS), published_at=dt.datetime(2020, 1, 20), precision="second"),
-            _document("c", "Third report. " + " ".join(MENTIONS), published_at=dt.datetime(2020, 1, 2, 9), precision="second"),
+            _document("c", "Third report. " + " ".join(MENTIONS), published_at=dt.datetime(2020, 1, 1, 9), precision="second"),
         ],
         _mentions("a", MENTIONS) + _mentions("b", MENTIONS) + _mentions("c", MENTIONS),
     )

@@ -37,7 +37,7 @@ import polars as pl
 
 from transforms.schema import STORIES, STORY_FEATURES, STORY_LINKS
 
-LINKING_VERSION = "stories-2"
+LINKING_VERSION = "stories-3"
 FEATURE_SCHEMA = STORY_FEATURES.polars_schema
 LINK_SCHEMA = STORY_LINKS.polars_schema
 STORY_SCHEMA = STORIES.polars_schema
@@ -57,7 +57,7 @@ class LinkSettings:
     min_shared_names: int = 3  # of which proper names, at least
     min_word_cosine: float = 0.45  # same-language same_story pairs: TF-IDF cosine of their words
     window_days: float = 3.0  # documents dated to the day or better must be this close
-    same_language_window_days: float = 1.0  # ... and this close for a same_story link in one language
+    same_language_window_days: float = 0.75  # ... and this close (18 h) for a same_story link in one language
     index_max_documents: int = 200  # names or numbers in more documents than this do not propose candidates
     merge_share: float = 0.5  # clusters merge when more than this share of their cross pairs are linked
 
