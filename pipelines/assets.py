@@ -1,4 +1,5 @@
-"""The Python assets: ingest → prepare (clean, detect language) → analyse (NLP, sentiment) → link stories.
+"""The Python assets: ingest → prepare (clean, detect language) → analyse (NLP, sentiment) → link stories,
+extract quotations, amounts and dates.
 
 Each asset loads its inputs, calls one transform and returns frames; the IO manager writes them to
 the working DuckDB database under the schema of the asset key's prefix.
@@ -13,6 +14,7 @@ import polars as pl
 
 from pipelines.resources import (
     CleaningRules,
+    ExtractionRules,
     LanguageDetection,
     NlpModels,
     SourceFolder,
@@ -22,7 +24,7 @@ from pipelines.resources import (
 )
 from pipelines.sources import read_source_files
 from pipelines.warehouse import Warehouse
-from transforms import schema, stories
+from transforms import extraction, schema, stories
 from transforms.analysis import ANALYSIS_INPUTS, assemble_analysis, previous_text_analysis, reusable_documents
 from transforms.documents import Prepared, prepare_documents
 from transforms.ingest import REJECTION_SCHEMA, build_raw_documents
@@ -282,6 +284,70 @@ def link_stories(
             "stories": sizes.height,
             "stories_with_several_documents": sizes.filter(pl.col("n") > 1).height,
             "largest_story": int(sizes.get_column("n").max() or 0),
+            "seconds": round(time.perf_counter() - started, 2),
+        },
+    )
+
+
+@dg.multi_asset(
+    outs={
+        "quotations": _out(schema.QUOTATIONS, "extract", {"polars", "duckdb"}),
+        "amounts": _out(schema.AMOUNTS, "extract", {"polars", "duckdb"}),
+        "date_mentions": _out(schema.DATE_MENTIONS, "extract", {"polars", "duckdb"}),
+    },
+    ins={
+        "documents": dg.AssetIn(key=asset_key(schema.DOCUMENTS)),
+        "sentences": dg.AssetIn(key=asset_key(schema.SENTENCES)),
+        "entity_mentions": dg.AssetIn(key=asset_key(schema.ENTITY_MENTIONS)),
+    },
+    name="extract",
+)
+def extract(
+    context: dg.AssetExecutionContext,
+    documents: pl.DataFrame,
+    sentences: pl.DataFrame,
+    entity_mentions: pl.DataFrame,
+    extraction_rules: ExtractionRules,
+    warehouse: Warehouse,
+):
+    """Quotations with their speakers, money and percentages, and dates mentioned (resolved against
+    the publication date), by the rules of config/extraction/<language>.toml; new documents only."""
+    started = time.perf_counter()
+    extracted = extraction.extract(
+        documents,
+        sentences,
+        entity_mentions,
+        extraction_rules.load(),
+        extraction_rules.fingerprint(),
+        previous=tuple(
+            warehouse.read_previous(table) for table in (schema.QUOTATIONS, schema.AMOUNTS, schema.DATE_MENTIONS)
+        ),
+    )
+    context.log.info(
+        f"{extracted.quotations.height} quotations, {extracted.amounts.height} amounts, "
+        f"{extracted.date_mentions.height} dates; {extracted.n_extracted} documents extracted, "
+        f"{extracted.n_reused} reused"
+    )
+    resolutions = dict(sorted(Counter(extracted.quotations.get_column("speaker_resolution").to_list()).items()))
+    yield dg.Output(
+        extracted.quotations,
+        "quotations",
+        metadata={
+            "documents_extracted": extracted.n_extracted,
+            "documents_reused": extracted.n_reused,
+            "speaker_resolution": resolutions,
+        },
+    )
+    yield dg.Output(
+        extracted.amounts,
+        "amounts",
+        metadata={"kinds": dict(sorted(Counter(extracted.amounts.get_column("kind").to_list()).items()))},
+    )
+    yield dg.Output(
+        extracted.date_mentions,
+        "date_mentions",
+        metadata={
+            "status": dict(sorted(Counter(extracted.date_mentions.get_column("status").to_list()).items())),
             "seconds": round(time.perf_counter() - started, 2),
         },
     )

@@ -7,9 +7,17 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.alerts import Alert, alert_for_failed_run, alert_log_path, send_alert
-from pipelines.assets import OWNERS, analyse, asset_key, ingest, link_stories, prepare
+from pipelines.assets import OWNERS, analyse, asset_key, extract, ingest, link_stories, prepare
 from pipelines.checks import CHECKS
-from pipelines.resources import CleaningRules, LanguageDetection, NlpModels, SourceFolder, StoryLinking, Workers
+from pipelines.resources import (
+    CleaningRules,
+    ExtractionRules,
+    LanguageDetection,
+    NlpModels,
+    SourceFolder,
+    StoryLinking,
+    Workers,
+)
 from pipelines.run_health import Retention, fail_dead_runs, prune_history
 from pipelines.sources import fingerprint_source_folder
 from pipelines.sql_models import DbtCli, dbt_project, dbt_project_fingerprint, sql_models
@@ -136,7 +144,7 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext):
 WAREHOUSE = Warehouse()
 
 defs = dg.Definitions(
-    assets=[ingest, prepare, analyse, link_stories, sql_models, published_warehouse, entity_report],
+    assets=[ingest, prepare, analyse, link_stories, extract, sql_models, published_warehouse, entity_report],
     asset_checks=CHECKS,
     jobs=[news_warehouse_job],
     schedules=[daily_schedule],
@@ -152,6 +160,7 @@ defs = dg.Definitions(
         "language_detection": LanguageDetection(),
         "nlp_models": NlpModels(),
         "story_linking": StoryLinking(),
+        "extraction_rules": ExtractionRules(),
         "workers": Workers(),
         "dbt": DbtCli(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
     },

@@ -19,6 +19,8 @@ from pipelines.parallel import WorkerPool
 from pipelines.settings import int_setting, parse_mapping, setting, worker_count
 from transforms.cleaning import CleaningRule, parse_rules
 from transforms.entities import WatchlistEntry, parse_watchlist
+from transforms.extraction_rules import EXTRACTION_VERSION, LanguageRules
+from transforms.extraction_rules import parse_rules as parse_extraction_rules
 from transforms.language import LanguageDetector
 from transforms.nlp import NlpSettings, installed_version
 from transforms.records import FieldMap
@@ -79,6 +81,26 @@ class CleaningRules(dg.ConfigurableResource):
 
     def fingerprint(self) -> str:
         return fingerprint(CLEANING_VERSION, self.file.read_text(encoding="utf-8"))
+
+
+class ExtractionRules(dg.ConfigurableResource):
+    """The quotation, amount and date rules: one `<language>.toml` per language in a folder
+    (NEWS_EXTRACTION_RULES)."""
+
+    path: str | None = Field(default=None, description="rules folder; unset: NEWS_EXTRACTION_RULES")
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.path or setting("NEWS_EXTRACTION_RULES"))
+
+    def _files(self) -> list[Path]:
+        return sorted(self.folder.glob("*.toml"))
+
+    def load(self) -> dict[str, LanguageRules]:
+        return {file.stem: parse_extraction_rules(file.stem, file.read_text(encoding="utf-8")) for file in self._files()}
+
+    def fingerprint(self) -> str:
+        return fingerprint(EXTRACTION_VERSION, [(file.name, file.read_text(encoding="utf-8")) for file in self._files()])
 
 
 class LanguageDetection(dg.ConfigurableResource):

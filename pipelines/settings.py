@@ -47,6 +47,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWS_SENTIMENT_BACKENDS", "en=vader_en,fr=vader_fr", "language → sentiment scorer"),
     Setting("NEWS_WATCHLIST_PATH", str(PROJECT_ROOT / "config" / "watchlist.csv"), "tracked names"),
     Setting("NEWS_CLEANING_RULES", str(PROJECT_ROOT / "config" / "cleaning_rules.toml"), "cleaning rules"),
+    Setting(
+        "NEWS_EXTRACTION_RULES",
+        str(PROJECT_ROOT / "config" / "extraction"),
+        "folder of quotation, amount and date rules, one `<language>.toml` per language",
+    ),
     Setting("NEWS_LANGUAGE_SEED", "0", "seed of langdetect's random trials (the same seed, the same answers)"),
     Setting(
         "NEWS_WORKERS",

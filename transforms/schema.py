@@ -384,6 +384,74 @@ STORIES = Table(
     key=("doc_id",),
 )
 
+_IN_TEXT = "offset into core.documents.text (0-based)"
+_FINGERPRINT = ("extraction_fingerprint", pl.String, "hash of the extraction rules and code that made this row")
+QUOTATIONS = Table(
+    "core",
+    "quotations",
+    "quotation",
+    "what someone said: the words, the cue, the speaker (and its entity), the tone",
+    _columns(
+        ("quote_id", pl.String, "stable id: a hash of the document, offsets and kind"),
+        ("doc_id", pl.String, "the document"),
+        ("sentence_index", pl.Int32, "the sentence (core.sentences) the quotation starts in"),
+        ("start_char", pl.Int32, _IN_TEXT),
+        ("end_char", pl.Int32, "offset after the last character: text[start_char:end_char] == quote_text"),
+        ("quote_text", pl.String, "the quoted or reported words, without quote marks"),
+        ("kind", pl.String, "direct (inside quote marks), indirect (after a speech verb) or according_to (selon X, according to X, an incise)"),
+        ("cue_text", pl.String, "the speech verb or attribution phrase, as written"),
+        ("speaker_text", pl.String, "the speaker as written in the cue: a name, a pronoun or a role"),
+        ("speaker_start_char", pl.Int32, "offset of speaker_text in core.documents.text"),
+        ("speaker_end_char", pl.Int32, "offset after speaker_text"),
+        ("speaker_entity_id", pl.String, "the speaking entity (core.entities), when the speaker is or stands for one"),
+        ("speaker_resolution", pl.String, "mention, pronoun, title_or_role, continuation or none"),
+        ("sentiment", pl.Float64, "mean sentiment of the sentences the quotation covers, weighted by overlap (-1…1)"),
+        _FINGERPRINT,
+    ),
+    key=("quote_id",),
+)
+AMOUNTS = Table(
+    "core",
+    "amounts",
+    "amount mentioned",
+    "money and percentages in the text, with their value in units and ISO currency",
+    _columns(
+        ("amount_id", pl.String, "stable id: a hash of the document, offsets and kind"),
+        ("doc_id", pl.String, "the document"),
+        ("sentence_index", pl.Int32, "the sentence (core.sentences) holding the amount"),
+        ("start_char", pl.Int32, _IN_TEXT),
+        ("end_char", pl.Int32, "offset after the last character: text[start_char:end_char] == mention_text"),
+        ("mention_text", pl.String, "the amount as written"),
+        ("kind", pl.String, "money or percent"),
+        ("value", pl.Float64, "the value in units (14 milliards → 14000000000; 12,5 % → 12.5)"),
+        ("currency", pl.String, "ISO 4217 code; null when the text does not say which (bare 'francs')"),
+        ("is_approximate", pl.Boolean, "the text says the figure is not exact (environ, about, plusieurs milliards)"),
+        _FINGERPRINT,
+    ),
+    key=("amount_id",),
+)
+DATE_MENTIONS = Table(
+    "core",
+    "date_mentions",
+    "date mentioned",
+    "days, weeks, months and years the text names, resolved against the publication date",
+    _columns(
+        ("date_mention_id", pl.String, "stable id: a hash of the document, offsets and kind"),
+        ("doc_id", pl.String, "the document"),
+        ("sentence_index", pl.Int32, "the sentence (core.sentences) holding the mention"),
+        ("start_char", pl.Int32, _IN_TEXT),
+        ("end_char", pl.Int32, "offset after the last character: text[start_char:end_char] == mention_text"),
+        ("mention_text", pl.String, "the expression as written"),
+        ("kind", pl.String, "absolute (the text names the period) or relative (needs the publication date)"),
+        ("resolved_date", pl.Date, "first day of the period named; null unless status is resolved"),
+        ("granularity", pl.String, "day, week, month or year"),
+        ("anchor_date", pl.Date, "the publication date a relative expression was resolved against"),
+        ("status", pl.String, "resolved, no_anchor (no publication date), anchor_too_coarse or unparsed"),
+        _FINGERPRINT,
+    ),
+    key=("date_mention_id",),
+)
+
 # In the order of the flow (and of the README's table guide).
 TABLES: tuple[Table, ...] = (
     RAW_DOCUMENTS,
@@ -399,6 +467,9 @@ TABLES: tuple[Table, ...] = (
     STORY_FEATURES,
     STORY_LINKS,
     STORIES,
+    QUOTATIONS,
+    AMOUNTS,
+    DATE_MENTIONS,
 )
 
 
@@ -424,6 +495,9 @@ DBT_SOURCES: tuple[Table, ...] = (
     REJECTED_DOCUMENTS,
     STORY_LINKS,
     STORIES,
+    QUOTATIONS,
+    AMOUNTS,
+    DATE_MENTIONS,
 )
 
 

@@ -8,6 +8,19 @@ mentions_in_context as (
     select * from {{ ref('int_entity_mentions_in_context') }}
 ),
 
+quotes as (
+    select * from {{ ref('quotes') }}
+),
+
+quotes_per_speaker as (
+    select
+        speaker_entity_id as entity_id,
+        count(*) as n_quotes
+    from quotes
+    where speaker_entity_id is not null
+    group by speaker_entity_id
+),
+
 per_entity as (
     select
         entity_id,
@@ -36,11 +49,13 @@ final as (
         per_entity.n_outlets,
         per_entity.n_languages,
         per_entity.languages,
+        coalesce(quotes_per_speaker.n_quotes, 0) as n_quotes,
         per_entity.first_published_date,
         per_entity.last_published_date,
         per_entity.mean_sentiment
     from entities
     inner join per_entity on entities.entity_id = per_entity.entity_id
+    left join quotes_per_speaker on entities.entity_id = quotes_per_speaker.entity_id
 )
 
 select * from final

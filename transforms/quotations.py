@@ -1,0 +1,339 @@
+"""Quotations and who said them, by rules over the sentences and entity mentions (no parser).
+
+Three kinds (`core.quotations.kind`):
+
+- `direct`: words inside quote marks of any style (« », “ ”, „ “, " ", ‘ ’, and mixed pairs); a
+  quotation whose paragraphs each reopen the marks is one quotation; marks inside a quotation
+  belong to it. Quoted words of one or two words, and titles ("intitulé « … »", "called "…""),
+  count only with a speech cue beside them (scare quotes and titles are not speech).
+- `indirect`: reported speech after a speech verb and a complementiser ("a déclaré que …", "said
+  that …"), and in English a clause right after "said" ("the company said it would …").
+- `according_to`: a statement with "selon X", "d'après X", "according to X" before or after it,
+  or a speech verb as an incise after it without marks ("…, the minister said.").
+
+Speakers (`speaker_resolution`): `mention` — a person or organisation the NER found in the cue
+("a déclaré Rowan Curran", "Smith said"); `pronoun` — "il", "he", "a-t-elle dit", resolved to the
+last person named before the quotation; `title_or_role` — "le porte-parole", "a spokesman";
+`continuation` — a direct quotation without a cue, after another one of the same paragraph,
+keeps its speaker; `none`. Verb lists and role words are the language's `[quotations]` rules.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, replace
+
+from transforms.extraction_rules import LanguageRules, QuotationRules, words_pattern
+
+OPENERS = {"«": "»”\"", "“": "”\"»", "„": "“”\"", '"': "\"”»", "‘": "’'"}
+SPEAKER_LABELS = ("PERSON", "ORG")
+TITLE_CUES = re.compile(
+    r"(?:intitulée?s?|baptisée?s?|surnommée?s?|appelée?s?|nommée?s?|titled|entitled|called|dubbed|nicknamed|"
+    r"known as|so-called|dit|dite)\s*[:,]?\s*$",
+    re.IGNORECASE,
+)
+MIN_WORDS_WITHOUT_CUE = 3
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    label: str
+    text: str
+    entity_id: str | None
+
+
+@dataclass(frozen=True)
+class Quotation:
+    start: int
+    end: int
+    kind: str
+    cue_start: int | None = None
+    cue_end: int | None = None
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    speaker_text: str | None = None
+    speaker_entity_id: str | None = None
+    speaker_resolution: str = "none"
+
+
+_COMPILED: dict[int, tuple[QuotationRules, dict[str, re.Pattern]]] = {}
+
+
+def _patterns(rules: QuotationRules) -> dict[str, re.Pattern]:
+    cached = _COMPILED.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    auxiliary = r"(?:(?:a|ont|avait|avaient|aurait|has|had|have|was|were|is)\s+(?:(?:également|aussi|encore|ensuite|déjà|alors|also|further|later|then|earlier)\s+)?)?"
+    verb = rf"(?P<verb>{auxiliary}{words_pattern(rules.speech_verbs)})(?![\w-])"
+    complementiser = words_pattern(rules.complementisers)
+    according = words_pattern(rules.according_to)
+    pronoun = words_pattern(rules.pronouns)
+    role = rf"(?:{words_pattern(rules.determiners)})\s*(?:[\w'-]+\s+){{0,3}}?(?:{words_pattern(rules.roles)})\b(?:\s+(?:de|du|des|of|for)\s+[\w'-]+(?:\s+[\w'-]+){{0,3}})?"
+    compiled = {
+        # right after a closing mark: ", a déclaré X" / "said Smith" / ", dit-il"
+        "verb_first": re.compile(rf"^[\s,.;:!?…—–-]*{verb}\b", re.IGNORECASE),
+        # right after a closing mark: ", X a déclaré" / "Smith said" / "the minister said"
+        "subject_first": re.compile(rf"^[\s,.;:!?…—–-]*(?P<subject>[^.;:!?«»“”\"]{{1,80}}?)\s+{verb}\b", re.IGNORECASE),
+        # before an opening mark: "X a déclaré : «" / "he said: "" / "X a déclaré que «"
+        "cue_before": re.compile(rf"{verb}\b[^.;!?«»“”\"]{{0,60}}?(?:\s+(?:{complementiser})\s*)?[\s:,—–-]*$", re.IGNORECASE),
+        "according_before": re.compile(rf"\b(?P<cue>{according})\s+(?P<who>[^,.;:«»“”\"]{{1,80}}?)\s*[,:]\s*$", re.IGNORECASE),
+        "according_after": re.compile(rf"^[\s,;—–-]*(?P<cue>{according})\s+(?P<who>[^,.;:«»“”\"]{{1,80}})", re.IGNORECASE),
+        "according_start": re.compile(rf"^\W*(?P<cue>{according})\s+(?P<who>[^,.;:]{{1,100}}?)\s*,\s*(?P<content>\S.*?)\s*[.!?…]*\s*$", re.IGNORECASE | re.DOTALL),
+        "according_end": re.compile(rf"^\W*(?P<content>\S.*?)\s*,\s*(?P<cue>{according})\s+(?P<who>[^,;:]{{1,100}}?)\s*[.!?…]*\s*$", re.IGNORECASE | re.DOTALL),
+        "incise_end": re.compile(
+            rf"^\W*(?P<content>\S.*?)\s*,\s*(?:(?P<who1>[^,;:]{{1,80}}?)\s+{verb}|(?P<verb2>{auxiliary}{words_pattern(rules.speech_verbs)})(?![\w-])\s+(?P<who2>[^,;:]{{1,80}}?))(?:\s*,[^,]{{0,60}}|\s+(?:on|in|at|to|lors|mardi|mercredi|jeudi|vendredi|lundi|samedi|dimanche|today|yesterday|tuesday|wednesday|thursday|friday|monday|saturday|sunday)\b[^,.]{{0,60}})?\s*[.!?…]*\s*$",
+            re.IGNORECASE | re.DOTALL,
+        ),
+        "indirect": re.compile(rf"{verb}\b(?P<between>[^.;:!?«»“”\"]{{0,50}}?)\s+(?P<comp>{complementiser})\s*(?P<content>\S.*?)\s*[.!?…]*\s*$", re.IGNORECASE | re.DOTALL),
+        "said_clause": re.compile(
+            r"\b(?P<verb>said|says|told\s+(?:reporters|journalists|\w+)|added|stated|reported|estimated|predicted|warned)\s+"
+            r"(?:(?:in|at|on|during|after|before|to)\s+(?:a|an|the|its|his|her|their)?\s*[\w-]+(?:\s+(?:conference|statement|interview|meeting|release|briefing|report|speech))?\s+|today\s+|yesterday\s+|late\s+\w+\s+|earlier\s+)*"
+            r"(?P<content>(?!that\b)(?:it|he|she|they|we|the|a|an|its|his|her|their|there|this|these|those|[A-Z][\w.-]*)\s+\S.*?)\s*[.!?…]*\s*$",
+            re.DOTALL,
+        ),
+        "pronoun": re.compile(rf"(?<![\w-])(?:-t-)?(?P<pronoun>{pronoun})\b", re.IGNORECASE),
+        "role": re.compile(rf"\b(?P<role>{role})", re.IGNORECASE),
+    }
+    _COMPILED[id(rules)] = (rules, compiled)
+    return compiled
+
+
+def _direct_spans(text: str) -> list[tuple[int, int, int, int]]:
+    """(open mark, content start, content end, after the closing mark) of each direct quotation."""
+    spans = []
+    position = 0
+    length = len(text)
+    while position < length:
+        opener = _next_opener(text, position)
+        if opener is None:
+            break
+        mark = text[opener]
+        closers = OPENERS[mark]
+        cursor = opener + 1
+        close = None
+        while cursor < length:
+            char = text[cursor]
+            if char in closers and not (mark == "‘" and _is_apostrophe(text, cursor)):
+                close = cursor
+                break
+            if char == "\n":
+                following = cursor
+                while following < length and text[following].isspace():
+                    following += 1
+                if following < length and text[following] in OPENERS:
+                    cursor = following + 1  # the next paragraph reopens the quotation
+                    continue
+                break  # the paragraph ends without closing: the quotation ends with it
+            cursor += 1
+        end_content = close if close is not None else cursor
+        after = close + 1 if close is not None else cursor
+        start, end = opener + 1, end_content
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((opener, start, end, after))
+        position = max(after, opener + 1)
+    return spans
+
+
+def _is_apostrophe(text: str, index: int) -> bool:
+    return 0 < index < len(text) - 1 and text[index - 1].isalpha() and text[index + 1].isalpha()
+
+
+def _next_opener(text: str, position: int) -> int | None:
+    best = None
+    for mark in OPENERS:
+        index = text.find(mark, position)
+        while index != -1 and mark == "‘" and index > 0 and not (text[index - 1].isspace() or text[index - 1] in "(["):
+            index = text.find(mark, index + 1)
+        if index != -1 and (best is None or index < best):
+            best = index
+    return best
+
+
+class _Speakers:
+    """Speaker resolution over one document's person and organisation mentions."""
+
+    def __init__(self, mentions: list[Mention], patterns: dict[str, re.Pattern], text: str):
+        self.mentions = sorted((m for m in mentions if m.label in SPEAKER_LABELS), key=lambda m: m.start)
+        self.starts = [m.start for m in self.mentions]
+        self.patterns = patterns
+        self.text = text
+
+    def in_window(self, start: int, end: int, nearest_to: int) -> Mention | None:
+        inside = [m for m in self.mentions if m.start >= start and m.end <= end]
+        if not inside:
+            return None
+        people = [m for m in inside if m.label == "PERSON"] or inside
+        return min(people, key=lambda m: (abs(m.start - nearest_to), m.start))
+
+    def last_person_before(self, position: int) -> Mention | None:
+        index = bisect_right(self.starts, position)
+        for mention in reversed(self.mentions[:index]):
+            if mention.label == "PERSON" and mention.end <= position:
+                return mention
+        return None
+
+    def resolve(self, start: int, end: int, nearest_to: int, before: int) -> dict:
+        """The speaker named in text[start:end] (the cue's subject or object), else a pronoun or role there."""
+        mention = self.in_window(start, end, nearest_to)
+        if mention is not None:
+            return {
+                "speaker_start": mention.start,
+                "speaker_end": mention.end,
+                "speaker_text": mention.text,
+                "speaker_entity_id": mention.entity_id,
+                "speaker_resolution": "mention",
+            }
+        window = self.text[start:end]
+        pronoun = self.patterns["pronoun"].search(window)
+        role = self.patterns["role"].search(window)
+        if role is not None and (pronoun is None or role.start() <= pronoun.start()):
+            return {
+                "speaker_start": start + role.start("role"),
+                "speaker_end": start + role.end("role"),
+                "speaker_text": role["role"],
+                "speaker_entity_id": None,
+                "speaker_resolution": "title_or_role",
+            }
+        if pronoun is not None:
+            antecedent = self.last_person_before(before)
+            return {
+                "speaker_start": start + pronoun.start("pronoun"),
+                "speaker_end": start + pronoun.end("pronoun"),
+                "speaker_text": pronoun["pronoun"],
+                "speaker_entity_id": antecedent.entity_id if antecedent else None,
+                "speaker_resolution": "pronoun",
+            }
+        return {}
+
+
+def find_quotations(
+    text: str, sentences: list[tuple[int, int]], mentions: list[Mention], language_rules: LanguageRules
+) -> list[Quotation]:
+    """The quotations of one document: `sentences` are (start, end) offsets into `text`, `mentions`
+    its entity mentions in the text."""
+    patterns = _patterns(language_rules.quotations)
+    speakers = _Speakers(mentions, patterns, text)
+    sentence_starts = [start for start, _ in sentences]
+
+    def sentence_of(position: int) -> tuple[int, int]:
+        index = max(0, bisect_right(sentence_starts, position) - 1)
+        return sentences[index] if sentences else (0, len(text))
+
+    def paragraph_start(position: int) -> int:
+        return text.rfind("\n", 0, position) + 1
+
+    quotations: list[Quotation] = []
+    previous: Quotation | None = None
+    for opener, start, end, after in _direct_spans(text):
+        _, sentence_end = sentence_of(max(start, end - 1))
+        sentence_start, _ = sentence_of(opener)
+        after_window_end = min(len(text), max(sentence_end, after) + 1, after + 160)
+        next_break = text.find("\n", after)
+        if next_break != -1:
+            after_window_end = min(after_window_end, next_break)
+        after_text = text[after:after_window_end]
+        before_start = max(paragraph_start(opener), sentence_start, opener - 200)
+        before_text = text[before_start:opener]
+        found: dict = {}
+        cue: tuple[int, int] | None = None
+        verb_first = patterns["verb_first"].match(after_text)
+        subject_first = patterns["subject_first"].match(after_text)
+        according_after = patterns["according_after"].match(after_text)
+        cue_before = patterns["cue_before"].search(before_text)
+        according_before = patterns["according_before"].search(before_text)
+        if verb_first:
+            cue = (after + verb_first.start("verb"), after + verb_first.end("verb"))
+            verb_text = verb_first["verb"].lower()
+            window_end = after + min(len(after_text), verb_first.end() + 60)
+            found = speakers.resolve(cue[1], window_end, cue[1], opener) if "-t-" not in verb_text and not verb_text.endswith(("-il", "-elle")) else {}
+            if not found and (verb_text.endswith(("-il", "-elle")) or "-t-" in verb_text):
+                found = speakers.resolve(cue[0], cue[1], cue[1], opener)
+            if not found:
+                found = speakers.resolve(cue[1], window_end, cue[1], opener)
+        elif according_after:
+            cue = (after + according_after.start("cue"), after + according_after.end("cue"))
+            found = speakers.resolve(after + according_after.start("who"), after + according_after.end("who"), cue[1], opener)
+        elif subject_first:
+            cue = (after + subject_first.start("verb"), after + subject_first.end("verb"))
+            found = speakers.resolve(after + subject_first.start("subject"), after + subject_first.end("subject"), cue[0], opener)
+        elif according_before:
+            cue = (before_start + according_before.start("cue"), before_start + according_before.end("cue"))
+            found = speakers.resolve(before_start + according_before.start("who"), before_start + according_before.end("who"), cue[1], opener)
+        elif cue_before:
+            cue = (before_start + cue_before.start("verb"), before_start + cue_before.end("verb"))
+            found = speakers.resolve(sentence_start if sentence_start < cue[0] else before_start, cue[0], cue[0], opener)
+            if not found:
+                found = speakers.resolve(cue[1], opener, cue[1], opener)
+        words = len(text[start:end].split())
+        if cue is None and (words < MIN_WORDS_WITHOUT_CUE or TITLE_CUES.search(before_text)):
+            continue
+        if cue is None and previous is not None and previous.speaker_resolution != "none" and paragraph_start(previous.start) >= paragraph_start(opener) - 1 and text[previous.end : opener].count("\n") <= 1:
+            found = {
+                "speaker_start": previous.speaker_start,
+                "speaker_end": previous.speaker_end,
+                "speaker_text": previous.speaker_text,
+                "speaker_entity_id": previous.speaker_entity_id,
+                "speaker_resolution": "continuation",
+            }
+        quotation = Quotation(
+            start, end, "direct", cue_start=cue[0] if cue else None, cue_end=cue[1] if cue else None, **found
+        )
+        quotations.append(quotation)
+        previous = quotation
+
+    covered = [(q.start, q.end) for q in quotations]
+    for sentence_start, sentence_end in sentences:
+        if any(start < sentence_end and end > sentence_start for start, end in covered):
+            continue
+        sentence = text[sentence_start:sentence_end]
+        quotation = _reported(sentence, sentence_start, patterns, speakers)
+        if quotation is not None:
+            quotations.append(quotation)
+    return sorted(quotations, key=lambda q: (q.start, q.end))
+
+
+def _reported(sentence: str, offset: int, patterns: dict[str, re.Pattern], speakers: _Speakers) -> Quotation | None:
+    """The indirect or according-to quotation of a sentence without quote marks, if any."""
+
+    def quotation(kind: str, match: re.Match, content: str, cue: str, who: tuple[int, int] | None) -> Quotation:
+        start, end = offset + match.start(content), offset + match.end(content)
+        cue_span = (offset + match.start(cue), offset + match.end(cue))
+        found = speakers.resolve(offset + who[0], offset + who[1], cue_span[0], start) if who else {}
+        return Quotation(start, end, kind, cue_start=cue_span[0], cue_end=cue_span[1], **found)
+
+    match = patterns["according_start"].match(sentence)
+    if match:
+        return quotation("according_to", match, "content", "cue", (match.start("who"), match.end("who")))
+    match = patterns["according_end"].match(sentence)
+    if match:
+        return quotation("according_to", match, "content", "cue", (match.start("who"), match.end("who")))
+    match = patterns["indirect"].search(sentence)
+    if match and len(match["content"].split()) >= 3:
+        subject = (max(0, match.start("verb") - 120), match.start("verb"))
+        found = quotation("indirect", match, "content", "verb", subject)
+        if found.speaker_resolution == "none":
+            found = replace(found, **_after_verb(speakers, offset, match))
+        return found
+    match = patterns["incise_end"].match(sentence)
+    if match and len(match["content"].split()) >= 4:
+        if match["who1"] is not None:
+            return quotation("according_to", match, "content", "verb", (match.start("who1"), match.end("who1")))
+        return quotation("according_to", match, "content", "verb2", (match.start("who2"), match.end("who2")))
+    match = patterns["said_clause"].search(sentence)
+    if match and len(match["content"].split()) >= 4:
+        subject = (max(0, match.start("verb") - 120), match.start("verb"))
+        return quotation("indirect", match, "content", "verb", subject)
+    return None
+
+
+def _after_verb(speakers: _Speakers, offset: int, match: re.Match) -> dict:
+    """'a déclaré X que …': the speaker between the verb and the complementiser."""
+    found = speakers.resolve(offset + match.end("verb"), offset + match.start("comp"), offset + match.end("verb"), offset + match.start())
+    return found or {"speaker_resolution": "none"}
