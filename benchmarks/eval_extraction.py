@@ -12,8 +12,8 @@ core.amounts and core.date_mentions with `benchmarks/gold/extraction_gold.jsonl`
   gold quotations nested in another gold quotation of the document (annotators sometimes marked
   both a reported clause and the quoted words inside it) count once for recall;
 - speaker accuracy over matched quotations whose gold speaker is a named person or organisation:
-  the predicted speaker (the speaking entity's name, else the cue's words) and the gold name share
-  their last word, case and accents aside;
+  one of the predicted speaker's names (the speaking entity's canonical name and aliases, else the
+  cue's words) and the gold name share their last word, case and accents aside;
 - the share of predicted direct quotations with a speaker;
 - amounts: precision, recall and F1 of (kind, value within 0.5 %, currency);
 - dates: span precision, recall and F1 (the same word-overlap rule), and resolution accuracy over
@@ -96,9 +96,15 @@ def prf(tp_p: int, n_p: int, tp_g: int, n_g: int) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def same_speaker(predicted: str | None, gold: str | None) -> bool:
-    pw, gw = words(predicted or ""), words(gold or "")
-    return bool(pw and gw) and (pw[-1] == gw[-1] or gw[-1] in pw or pw[-1] in gw)
+def same_speaker(predicted: list[str | None], gold: str | None) -> bool:
+    """Whether one of the predicted entity's names (its canonical name and aliases) and the gold name
+    share their last word, or one holds the other's last word ("Curran" and "Rowan Curran")."""
+    gw = words(gold or "")
+    for name in predicted:
+        pw = words(name or "")
+        if pw and gw and (pw[-1] == gw[-1] or gw[-1] in pw or pw[-1] in gw):
+            return True
+    return False
 
 
 def outer_clusters(gold: list[dict]) -> list[int]:
@@ -146,7 +152,10 @@ def main() -> int:
         run_pipeline(work, records)
         with duckdb.connect(str(work / "warehouse" / "news.duckdb"), read_only=True) as connection:
             doc_of = dict(connection.execute("select external_id, doc_id from core.documents where is_current").fetchall())
-            names = dict(connection.execute("select entity_id, name from core.entities").fetchall())
+            names = {
+                entity_id: [name, *(aliases or [])]
+                for entity_id, name, aliases in connection.execute("select entity_id, name, aliases from core.entities").fetchall()
+            }
 
             def rows(sql: str) -> dict[str, list[dict]]:
                 frame = connection.execute(sql).pl()
@@ -176,7 +185,7 @@ def report(gold, doc_of, names, quotations, amounts, dates, show_errors: bool) -
             errors.append(f"{item['id']}: not in core.documents")
         # quotations
         predicted = [
-            {**q, "text": q["quote_text"], "speaker": names.get(q["speaker_entity_id"]) or q["speaker_text"]}
+            {**q, "text": q["quote_text"], "speaker": names.get(q["speaker_entity_id"]) or [q["speaker_text"]]}
             for q in quotations.get(doc_id, [])
         ]
         gold_q = item["quotations"]
@@ -193,7 +202,7 @@ def report(gold, doc_of, names, quotations, amounts, dates, show_errors: bool) -
                 t["speaker_right"] += right
                 if not right:
                     errors.append(
-                        f"{item['id']} speaker: {predicted[i]['speaker']!r} ({predicted[i]['speaker_resolution']}) "
+                        f"{item['id']} speaker: {predicted[i]['speaker'][0]!r} ({predicted[i]['speaker_resolution']}) "
                         f"for {gold_q[j]['speaker']!r}: {gold_q[j]['text'][:70]!r}"
                     )
         direct = [p for p in predicted if p["kind"] == "direct"]

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from pipelines.parallel import WorkerPool
 from pipelines.settings import int_setting, parse_mapping, setting, worker_count
+from transforms import amounts, dates, extraction, extraction_rules, quotations
 from transforms.cleaning import CleaningRule, parse_rules
 from transforms.entities import WatchlistEntry, parse_watchlist
 from transforms.extraction_rules import EXTRACTION_VERSION, LanguageRules
@@ -83,6 +84,9 @@ class CleaningRules(dg.ConfigurableResource):
         return fingerprint(CLEANING_VERSION, self.file.read_text(encoding="utf-8"))
 
 
+EXTRACTION_MODULES = (extraction, extraction_rules, quotations, amounts, dates)
+
+
 class ExtractionRules(dg.ConfigurableResource):
     """The quotation, amount and date rules: one `<language>.toml` per language in a folder
     (NEWS_EXTRACTION_RULES)."""
@@ -100,7 +104,9 @@ class ExtractionRules(dg.ConfigurableResource):
         return {file.stem: parse_extraction_rules(file.stem, file.read_text(encoding="utf-8")) for file in self._files()}
 
     def fingerprint(self) -> str:
-        return fingerprint(EXTRACTION_VERSION, [(file.name, file.read_text(encoding="utf-8")) for file in self._files()])
+        """The rules files and the code that applies them: a change to either extracts again."""
+        code = [Path(module.__file__).read_bytes() for module in EXTRACTION_MODULES]
+        return fingerprint(EXTRACTION_VERSION, [(file.name, file.read_text(encoding="utf-8")) for file in self._files()], code)
 
 
 class LanguageDetection(dg.ConfigurableResource):

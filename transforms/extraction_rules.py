@@ -31,6 +31,8 @@ class QuotationRules:
     pronouns: tuple[str, ...]
     roles: tuple[str, ...]
     determiners: tuple[str, ...]
+    organisation_roles: tuple[str, ...] = ()
+    organisation_pronouns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ def parse_rules(language: str, text: str) -> LanguageRules:
             pronouns=_strings(q, "pronouns"),
             roles=_strings(q, "roles"),
             determiners=_strings(q, "determiners"),
+            organisation_roles=_strings(q, "organisation_roles"),
+            organisation_pronouns=_strings(q, "organisation_pronouns"),
         ),
         amounts=AmountRules(
             currencies={key.lower(): _currency(str(value)) for key, value in a.get("currencies", {}).items()},

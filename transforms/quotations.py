@@ -34,6 +34,9 @@ TITLE_CUES = re.compile(
     re.IGNORECASE,
 )
 MIN_WORDS_WITHOUT_CUE = 3
+READ_ALSO = re.compile(r"\s*(?:lire aussi|à lire aussi|read more|also read|related|voir aussi)\b", re.IGNORECASE)
+ADDRESSEE = re.compile(r"(?:\b(?:à|au|aux|to|told|tells|with|avec)\s+(?:la\s+|le\s+|l'|les\s+|the\s+)?)$", re.IGNORECASE)
+CONTINUATION_PARAGRAPHS = 2  # a quotation without a cue continues a speaker of the last two paragraphs
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,18 @@ def _patterns(rules: QuotationRules) -> dict[str, re.Pattern]:
     return compiled
 
 
+def _opens(text: str, index: int) -> bool:
+    """A straight quote mark that opens: after a space, a bracket or the start, before a non-space."""
+    before = text[index - 1] if index > 0 else " "
+    after = text[index + 1] if index + 1 < len(text) else " "
+    return (before.isspace() or before in "([{—–-:") and not after.isspace()
+
+
+def _closes(text: str, index: int) -> bool:
+    """A straight quote mark that closes: after a non-space."""
+    return index > 0 and not text[index - 1].isspace()
+
+
 def _direct_spans(text: str) -> list[tuple[int, int, int, int]]:
     """(open mark, content start, content end, after the closing mark) of each direct quotation."""
     spans = []
@@ -114,9 +129,15 @@ def _direct_spans(text: str) -> list[tuple[int, int, int, int]]:
         closers = OPENERS[mark]
         cursor = opener + 1
         close = None
+        reopened = None  # a new quotation opens before this one closed
         while cursor < length:
             char = text[cursor]
-            if char in closers and not (mark == "‘" and _is_apostrophe(text, cursor)):
+            if char == '"' and mark == '"' and _opens(text, cursor) and not _closes(text, cursor):
+                reopened = cursor
+                break
+            if char in closers and not (mark == "‘" and _is_apostrophe(text, cursor)) and (
+                char != '"' or _closes(text, cursor)
+            ):
                 close = cursor
                 break
             if char == "\n":
@@ -128,8 +149,8 @@ def _direct_spans(text: str) -> list[tuple[int, int, int, int]]:
                     continue
                 break  # the paragraph ends without closing: the quotation ends with it
             cursor += 1
-        end_content = close if close is not None else cursor
-        after = close + 1 if close is not None else cursor
+        end_content = close if close is not None else (reopened if reopened is not None else cursor)
+        after = close + 1 if close is not None else end_content
         start, end = opener + 1, end_content
         while start < end and text[start].isspace():
             start += 1
@@ -159,25 +180,46 @@ def _next_opener(text: str, position: int) -> int | None:
 class _Speakers:
     """Speaker resolution over one document's person and organisation mentions."""
 
-    def __init__(self, mentions: list[Mention], patterns: dict[str, re.Pattern], text: str):
+    def __init__(self, mentions: list[Mention], patterns: dict[str, re.Pattern], text: str, rules: QuotationRules):
         self.mentions = sorted((m for m in mentions if m.label in SPEAKER_LABELS), key=lambda m: m.start)
         self.starts = [m.start for m in self.mentions]
         self.patterns = patterns
         self.text = text
+        self.organisation_roles = frozenset(rules.organisation_roles)
+        self.organisation_pronouns = frozenset(rules.organisation_pronouns)
 
     def in_window(self, start: int, end: int, nearest_to: int) -> Mention | None:
-        inside = [m for m in self.mentions if m.start >= start and m.end <= end]
+        inside = [
+            m
+            for m in self.mentions
+            if m.start >= start and m.end <= end and not ADDRESSEE.search(self.text[max(0, m.start - 12) : m.start])
+        ]
         if not inside:
             return None
         people = [m for m in inside if m.label == "PERSON"] or inside
         return min(people, key=lambda m: (abs(m.start - nearest_to), m.start))
 
-    def last_person_before(self, position: int) -> Mention | None:
+    def last_person_before(self, position: int, label: str = "PERSON") -> Mention | None:
         index = bisect_right(self.starts, position)
         for mention in reversed(self.mentions[:index]):
-            if mention.label == "PERSON" and mention.end <= position:
+            if mention.label == label and mention.end <= position:
                 return mention
         return None
+
+    def salient_before(self, position: int, label: str) -> Mention | None:
+        """The `label` entity mentioned most often before `position` (ties: the first mentioned)."""
+        counts: dict[str, int] = {}
+        first: dict[str, Mention] = {}
+        for mention in self.mentions[: bisect_right(self.starts, position)]:
+            if mention.label != label or mention.end > position:
+                continue
+            key = mention.entity_id or mention.text
+            counts[key] = counts.get(key, 0) + 1
+            first.setdefault(key, mention)
+        if not counts:
+            return None
+        best = min(counts, key=lambda key: (-counts[key], first[key].start))
+        return first[best]
 
     def resolve(self, start: int, end: int, nearest_to: int, before: int) -> dict:
         """The speaker named in text[start:end] (the cue's subject or object), else a pronoun or role there."""
@@ -194,15 +236,21 @@ class _Speakers:
         pronoun = self.patterns["pronoun"].search(window)
         role = self.patterns["role"].search(window)
         if role is not None and (pronoun is None or role.start() <= pronoun.start()):
+            stands_for = None
+            if set(role["role"].lower().replace("'", " ").split()) & self.organisation_roles:
+                stands_for = self.salient_before(start + role.start("role"), "ORG")
             return {
                 "speaker_start": start + role.start("role"),
                 "speaker_end": start + role.end("role"),
                 "speaker_text": role["role"],
-                "speaker_entity_id": None,
+                "speaker_entity_id": stands_for.entity_id if stands_for else None,
                 "speaker_resolution": "title_or_role",
             }
         if pronoun is not None:
-            antecedent = self.last_person_before(before)
+            if pronoun["pronoun"].lower() in self.organisation_pronouns:
+                antecedent = self.salient_before(before, "ORG")
+            else:
+                antecedent = self.last_person_before(before)
             return {
                 "speaker_start": start + pronoun.start("pronoun"),
                 "speaker_end": start + pronoun.end("pronoun"),
@@ -219,7 +267,7 @@ def find_quotations(
     """The quotations of one document: `sentences` are (start, end) offsets into `text`, `mentions`
     its entity mentions in the text."""
     patterns = _patterns(language_rules.quotations)
-    speakers = _Speakers(mentions, patterns, text)
+    speakers = _Speakers(mentions, patterns, text, language_rules.quotations)
     sentence_starts = [start for start, _ in sentences]
 
     def sentence_of(position: int) -> tuple[int, int]:
@@ -229,9 +277,14 @@ def find_quotations(
     def paragraph_start(position: int) -> int:
         return text.rfind("\n", 0, position) + 1
 
+    first_line_end = text.find("\n")
     quotations: list[Quotation] = []
     previous: Quotation | None = None
     for opener, start, end, after in _direct_spans(text):
+        line_start = paragraph_start(opener)
+        line = text[line_start : text.find("\n", opener) if text.find("\n", opener) != -1 else len(text)]
+        if (first_line_end != -1 and opener < first_line_end and first_line_end < 250) or READ_ALSO.match(line):
+            continue  # a headline, or a link to another article
         _, sentence_end = sentence_of(max(start, end - 1))
         sentence_start, _ = sentence_of(opener)
         after_window_end = min(len(text), max(sentence_end, after) + 1, after + 160)
@@ -274,14 +327,8 @@ def find_quotations(
         words = len(text[start:end].split())
         if cue is None and (words < MIN_WORDS_WITHOUT_CUE or TITLE_CUES.search(before_text)):
             continue
-        if cue is None and previous is not None and previous.speaker_resolution != "none" and paragraph_start(previous.start) >= paragraph_start(opener) - 1 and text[previous.end : opener].count("\n") <= 1:
-            found = {
-                "speaker_start": previous.speaker_start,
-                "speaker_end": previous.speaker_end,
-                "speaker_text": previous.speaker_text,
-                "speaker_entity_id": previous.speaker_entity_id,
-                "speaker_resolution": "continuation",
-            }
+        if not found:  # no cue, or a cue whose speaker the NER did not find
+            found = _continuation(text, opener, previous, speakers)
         quotation = Quotation(
             start, end, "direct", cue_start=cue[0] if cue else None, cue_end=cue[1] if cue else None, **found
         )
@@ -297,6 +344,52 @@ def find_quotations(
         if quotation is not None:
             quotations.append(quotation)
     return sorted(quotations, key=lambda q: (q.start, q.end))
+
+
+def _paragraphs_back(text: str, position: int, n: int) -> int:
+    """The start of the paragraph `n` paragraphs before the one holding `position` (0: its own)."""
+    start = text.rfind("\n", 0, position) + 1
+    for _ in range(n):
+        if start <= 0:
+            return 0
+        start = text.rfind("\n", 0, start - 1) + 1
+    return start
+
+
+def _continuation(text: str, opener: int, previous: Quotation | None, speakers: _Speakers) -> dict:
+    """A direct quotation without a cue (or whose cue names nobody the NER found): the speaker of the
+    previous quotation when it is in this paragraph or one of the two before, else the last person
+    named in those paragraphs, else the previous quotation's speaker, else the person the document
+    named most before it."""
+    window_start = _paragraphs_back(text, opener, CONTINUATION_PARAGRAPHS)
+    if previous is not None and previous.speaker_resolution != "none" and previous.start >= window_start:
+        return {
+            "speaker_start": previous.speaker_start,
+            "speaker_end": previous.speaker_end,
+            "speaker_text": previous.speaker_text,
+            "speaker_entity_id": previous.speaker_entity_id,
+            "speaker_resolution": "continuation",
+        }
+    person = speakers.last_person_before(opener)
+    if person is None or person.start < window_start:
+        if previous is not None and previous.speaker_resolution != "none":
+            return {
+                "speaker_start": previous.speaker_start,
+                "speaker_end": previous.speaker_end,
+                "speaker_text": previous.speaker_text,
+                "speaker_entity_id": previous.speaker_entity_id,
+                "speaker_resolution": "continuation",
+            }
+        person = speakers.salient_before(opener, "PERSON")
+    if person is None:
+        return {}
+    return {
+        "speaker_start": person.start,
+        "speaker_end": person.end,
+        "speaker_text": person.text,
+        "speaker_entity_id": person.entity_id,
+        "speaker_resolution": "continuation",
+    }
 
 
 def _reported(sentence: str, offset: int, patterns: dict[str, re.Pattern], speakers: _Speakers) -> Quotation | None:
