@@ -30,12 +30,12 @@ OPENERS = {"«": "»”\"", "“": "”\"»", "„": "“”\"", '"': "\"”»",
 SPEAKER_LABELS = ("PERSON", "ORG")
 TITLE_CUES = re.compile(
     r"(?:intitulée?s?|baptisée?s?|surnommée?s?|appelée?s?|nommée?s?|titled|entitled|called|dubbed|nicknamed|"
-    r"known as|so-called|dit|dite)\s*[:,]?\s*$",
+    r"known as|so-called)\s*[:,]?\s*$",
     re.IGNORECASE,
 )
 MIN_WORDS_WITHOUT_CUE = 3
 READ_ALSO = re.compile(r"\s*(?:lire aussi|à lire aussi|read more|also read|related|voir aussi)\b", re.IGNORECASE)
-ADDRESSEE = re.compile(r"(?:\b(?:à|au|aux|to|told|tells|with|avec)\s+(?:la\s+|le\s+|l'|les\s+|the\s+)?)$", re.IGNORECASE)
+ADDRESSEE = re.compile(r"(?:\b(?:à|au|aux|(?<!according )to|told|tells|with|avec)\s+(?:la\s+|le\s+|l'|les\s+|the\s+)?)$", re.IGNORECASE)
 CONTINUATION_PARAGRAPHS = 2  # a quotation without a cue continues a speaker of the last two paragraphs
 
 
@@ -97,7 +97,7 @@ def _patterns(rules: QuotationRules) -> dict[str, re.Pattern]:
             r"(?P<content>(?!that\b)(?:it|he|she|they|we|the|a|an|its|his|her|their|there|this|these|those|[A-Z][\w.-]*)\s+\S.*?)\s*[.!?…]*\s*$",
             re.DOTALL,
         ),
-        "pronoun": re.compile(rf"(?<![\w-])(?:-t-)?(?P<pronoun>{pronoun})\b", re.IGNORECASE),
+        "pronoun": re.compile(rf"(?<!\w)(?P<pronoun>{pronoun})\b", re.IGNORECASE),
         "role": re.compile(rf"\b(?P<role>{role})", re.IGNORECASE),
     }
     _COMPILED[id(rules)] = (rules, compiled)
@@ -116,40 +116,47 @@ def _closes(text: str, index: int) -> bool:
     return index > 0 and not text[index - 1].isspace()
 
 
+def _closing(text: str, opener: int, closers: str) -> tuple[int | None, int | None, int]:
+    """Scan a quotation opened at `opener` for the first of `closers`: (closing mark, a straight
+    quote that opens a new quotation first, where the scan stopped)."""
+    mark, length = text[opener], len(text)
+    cursor = opener + 1
+    while cursor < length:
+        char = text[cursor]
+        if char == '"' and mark == '"' and _opens(text, cursor) and not _closes(text, cursor):
+            return None, cursor, cursor
+        if char in closers and not (mark == "‘" and _is_apostrophe(text, cursor)) and (
+            char != '"' or _closes(text, cursor)
+        ):
+            return cursor, None, cursor
+        if char == "\n":
+            following = cursor
+            while following < length and text[following].isspace():
+                following += 1
+            if following < length and text[following] in OPENERS:
+                cursor = following + 1  # the next paragraph reopens the quotation
+                continue
+            return None, None, cursor  # the paragraph ends without closing: the quotation ends with it
+        cursor += 1
+    return None, None, cursor
+
+
 def _direct_spans(text: str) -> list[tuple[int, int, int, int]]:
-    """(open mark, content start, content end, after the closing mark) of each direct quotation."""
+    """(open mark, content start, content end, after the closing mark) of each direct quotation.
+
+    The mark's own closer is looked for first (» for «), so that quote marks of another style
+    inside the quotation belong to it; another closer (a mixed pair) only when it has none."""
     spans = []
     position = 0
-    length = len(text)
-    while position < length:
+    while position < len(text):
         opener = _next_opener(text, position)
         if opener is None:
             break
-        mark = text[opener]
-        closers = OPENERS[mark]
-        cursor = opener + 1
-        close = None
-        reopened = None  # a new quotation opens before this one closed
-        while cursor < length:
-            char = text[cursor]
-            if char == '"' and mark == '"' and _opens(text, cursor) and not _closes(text, cursor):
-                reopened = cursor
-                break
-            if char in closers and not (mark == "‘" and _is_apostrophe(text, cursor)) and (
-                char != '"' or _closes(text, cursor)
-            ):
-                close = cursor
-                break
-            if char == "\n":
-                following = cursor
-                while following < length and text[following].isspace():
-                    following += 1
-                if following < length and text[following] in OPENERS:
-                    cursor = following + 1  # the next paragraph reopens the quotation
-                    continue
-                break  # the paragraph ends without closing: the quotation ends with it
-            cursor += 1
-        end_content = close if close is not None else (reopened if reopened is not None else cursor)
+        closers = OPENERS[text[opener]]
+        close, reopened, stop = _closing(text, opener, closers[0])
+        if close is None and reopened is None and len(closers) > 1:
+            close, reopened, stop = _closing(text, opener, closers)
+        end_content = close if close is not None else (reopened if reopened is not None else stop)
         after = close + 1 if close is not None else end_content
         start, end = opener + 1, end_content
         while start < end and text[start].isspace():
@@ -160,6 +167,16 @@ def _direct_spans(text: str) -> list[tuple[int, int, int, int]]:
             spans.append((opener, start, end, after))
         position = max(after, opener + 1)
     return spans
+
+
+def _headline_end(text: str) -> int:
+    """The end of the text's first line when it is a headline: a short line followed by a line
+    break that does not end like a sentence (Reuters' "BAHIA COCOA REVIEW", a BBC title); else 0."""
+    end = text.find("\n")
+    if end == -1 or end > 250:
+        return 0
+    line = text[:end].rstrip().rstrip("»”\"’ ")
+    return end if line and line[-1] not in ".:;" else 0
 
 
 def _is_apostrophe(text: str, index: int) -> bool:
@@ -192,7 +209,7 @@ class _Speakers:
         inside = [
             m
             for m in self.mentions
-            if m.start >= start and m.end <= end and not ADDRESSEE.search(self.text[max(0, m.start - 12) : m.start])
+            if m.start >= start and m.end <= end and not ADDRESSEE.search(self.text[max(0, m.start - 24) : m.start])
         ]
         if not inside:
             return None
@@ -277,13 +294,13 @@ def find_quotations(
     def paragraph_start(position: int) -> int:
         return text.rfind("\n", 0, position) + 1
 
-    first_line_end = text.find("\n")
+    headline_end = _headline_end(text)
     quotations: list[Quotation] = []
     previous: Quotation | None = None
     for opener, start, end, after in _direct_spans(text):
         line_start = paragraph_start(opener)
         line = text[line_start : text.find("\n", opener) if text.find("\n", opener) != -1 else len(text)]
-        if (first_line_end != -1 and opener < first_line_end and first_line_end < 250) or READ_ALSO.match(line):
+        if (opener < headline_end) or READ_ALSO.match(line):
             continue  # a headline, or a link to another article
         _, sentence_end = sentence_of(max(start, end - 1))
         sentence_start, _ = sentence_of(opener)
@@ -325,7 +342,7 @@ def find_quotations(
             if not found:
                 found = speakers.resolve(cue[1], opener, cue[1], opener)
         words = len(text[start:end].split())
-        if cue is None and (words < MIN_WORDS_WITHOUT_CUE or TITLE_CUES.search(before_text)):
+        if TITLE_CUES.search(before_text) or (cue is None and words < MIN_WORDS_WITHOUT_CUE):
             continue
         if not found:  # no cue, or a cue whose speaker the NER did not find
             found = _continuation(text, opener, previous, speakers)

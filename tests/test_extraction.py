@@ -1,0 +1,248 @@
+"""Quotations, amounts and dates (transforms/quotations.py, amounts.py, dates.py) with the shipped rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from transforms.amounts import find_amounts, parse_number
+from transforms.dates import find_dates
+from transforms.extraction import extract
+from transforms.extraction_rules import parse_rules
+from transforms.quotations import Mention, find_quotations
+
+RULES = {
+    language: parse_rules(language, (PROJECT_ROOT / "config" / "extraction" / f"{language}.toml").read_text("utf-8"))
+    for language in ("fr", "en")
+}
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans split after . ! ? (and line breaks), as the NLP's sentencizer would give them."""
+    spans, start = [], 0
+    for index, char in enumerate(text):
+        if char in ".!?\n" and (index + 1 == len(text) or text[index + 1] in " \n"):
+            if text[start : index + 1].strip():
+                spans.append((start, index + 1))
+            start = index + 1
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in spans]
+
+
+def _mentions(text: str, names: dict[str, str]) -> list[Mention]:
+    """Every occurrence of each name, with its label (as the NER would find them)."""
+    found = []
+    for name, label in names.items():
+        start = text.find(name)
+        while start != -1:
+            found.append(Mention(start, start + len(name), label, name, f"id:{name}"))
+            start = text.find(name, start + 1)
+    return sorted(found, key=lambda m: m.start)
+
+
+def _quotes(text: str, language: str, names: dict[str, str] | None = None):
+    quotations = find_quotations(text, _sentences(text), _mentions(text, names or {}), RULES[language])
+    return [(text[q.start : q.end], q.kind, q.speaker_entity_id, q.speaker_resolution) for q in quotations]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Elle a déclaré : « Nous allons investir dans la région. »", "fr"),
+        ("She said: “We are going to invest in the region.”", "en"),
+        ('She said: "We are going to invest in the region."', "en"),
+        ("She said: ‘We are going to invest in the region.’", "en"),
+        ("Elle a déclaré : „Nous allons investir dans la région.“", "fr"),
+        ("Elle a déclaré : « Nous allons investir dans la région. ”", "fr"),  # mixed pair
+    ],
+)
+def test_every_style_of_quote_mark_opens_and_closes_a_direct_quotation(text, language):
+    (quote, kind, _, _), = _quotes(text, language)
+    assert kind == "direct"
+    assert quote.strip(".").split()[-2:] == (["la", "région"] if language == "fr" else ["the", "region"])
+
+
+def test_a_quotation_over_several_paragraphs_is_one_and_a_quote_inside_belongs_to_it():
+    text = (
+        "Rowan Curran a déclaré : « Il est important de reconnaître ce que Microsoft a fait.\n\n"
+        "« Je pense qu'ils ont dit “assez” au bon moment, et c'est tout. »\n\nLa suite est connue."
+    )
+    quotes = _quotes(text, "fr", {"Rowan Curran": "PERSON", "Microsoft": "ORG"})
+    assert len(quotes) == 1
+    quote, kind, speaker, resolution = quotes[0]
+    assert quote.startswith("Il est important") and quote.endswith("c'est tout.") and "“assez”" in quote
+    assert (kind, speaker, resolution) == ("direct", "id:Rowan Curran", "mention")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "speaker", "resolution"),
+    [
+        ("« Il est important de reconnaître les faits », a déclaré Rowan Curran, analyste.", "fr", "id:Rowan Curran", "mention"),
+        ("Rowan Curran a estimé : « Il est important de reconnaître les faits. »", "fr", "id:Rowan Curran", "mention"),
+        ("Rowan Curran est analyste. « Il est important de reconnaître les faits », a-t-il ajouté.", "fr", "id:Rowan Curran", "pronoun"),
+        ("“It is important to recognise the facts,” said Rowan Curran.", "en", "id:Rowan Curran", "mention"),
+        ("“It is important to recognise the facts,” Rowan Curran said.", "en", "id:Rowan Curran", "mention"),
+        ("Rowan Curran is an analyst. “It is important to recognise the facts,” he added.", "en", "id:Rowan Curran", "pronoun"),
+        ("« Il est important de reconnaître les faits », a déclaré le porte-parole du ministère.", "fr", None, "title_or_role"),
+    ],
+)
+def test_the_speaker_comes_from_the_incise_the_subject_or_a_pronoun(text, language, speaker, resolution):
+    (_, kind, found, how), = _quotes(text, language, {"Rowan Curran": "PERSON"})
+    assert (kind, found, how) == ("direct", speaker, resolution)
+
+
+def test_a_quotation_without_a_cue_continues_the_speaker_before_it():
+    text = (
+        "« Nous devons agir maintenant », a déclaré Beatriz Valle.\n\n"
+        "« Les marchés n'attendront pas les retardataires, et les clients non plus. »"
+    )
+    quotes = _quotes(text, "fr", {"Beatriz Valle": "PERSON"})
+    assert [(q[2], q[3]) for q in quotes] == [("id:Beatriz Valle", "mention"), ("id:Beatriz Valle", "continuation")]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "kind", "content", "speaker"),
+    [
+        ("Selon Beatriz Valle, le projet coûtera plus cher que prévu.", "fr", "according_to", "le projet coûtera plus cher que prévu", "id:Beatriz Valle"),
+        ("Le projet coûtera plus cher que prévu, selon Beatriz Valle.", "fr", "according_to", "Le projet coûtera plus cher que prévu", "id:Beatriz Valle"),
+        ("According to Beatriz Valle, the project will cost more than planned.", "en", "according_to", "the project will cost more than planned", "id:Beatriz Valle"),
+        ("Beatriz Valle a déclaré que le projet coûterait plus cher que prévu.", "fr", "indirect", "le projet coûterait plus cher que prévu", "id:Beatriz Valle"),
+        ("Beatriz Valle said that the project would cost more than planned.", "en", "indirect", "the project would cost more than planned", "id:Beatriz Valle"),
+        ("The project will cost more than planned, Beatriz Valle said.", "en", "according_to", "The project will cost more than planned", "id:Beatriz Valle"),
+    ],
+)
+def test_reported_speech_and_according_to(text, language, kind, content, speaker):
+    (quote, found_kind, found_speaker, _), = _quotes(text, language, {"Beatriz Valle": "PERSON"})
+    assert (quote, found_kind, found_speaker) == (content, kind, speaker)
+
+
+def test_the_company_said_stands_for_the_organisation_the_text_is_about():
+    text = "Telxon Corp expects higher sales. Telxon Corp shares rose. The company said it expects earnings to rise in the fourth quarter."
+    quotes = _quotes(text, "en", {"Telxon Corp": "ORG"})
+    assert quotes == [("it expects earnings to rise in the fourth quarter", "indirect", "id:Telxon Corp", "title_or_role")]
+
+
+def test_scare_quotes_and_titles_are_not_speech():
+    text = "Le livre intitulé « Ne pas déranger, jamais » est sorti. Le « géant » a perdu. Un projet baptisé « Copilot pour tous »."
+    assert _quotes(text, "fr") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("une hausse de 12,5 % en un an", "fr", [("12,5 %", "percent", 12.5, None, False)]),
+        ("un budget de 1\u00a0500\u00a0000 euros", "fr", [("1\u00a0500\u00a0000 euros", "money", 1500000.0, "EUR", False)]),
+        ("un budget de 2\u202f300 € cette année", "fr", [("2\u202f300 €", "money", 2300.0, "EUR", False)]),
+        ("14 milliards de dollars et 1,5 million d'euros", "fr", [("14 milliards de dollars", "money", 1.4e10, "USD", False), ("1,5 million d'euros", "money", 1.5e6, "EUR", False)]),
+        ("Microsoft a investi plus de $10B dans OpenAI", "fr", [("$10B", "money", 1e10, "USD", True)]),
+        ("€5 million, £3.2bn and $250k", "en", [("€5 million", "money", 5e6, "EUR", False), ("£3.2bn", "money", 3.2e9, "GBP", False), ("$250k", "money", 2.5e5, "USD", False)]),
+        ("profit of 25 mln dlrs, a 10 cts dividend and 1,500 dlrs", "en", [("25 mln dlrs", "money", 2.5e7, "USD", False), ("10 cts", "money", 0.1, "USD", False), ("1,500 dlrs", "money", 1500.0, "USD", False)]),
+        ("between 10 and 12 billion dollars", "en", [("10", "money", 1e10, "USD", False), ("12 billion dollars", "money", 1.2e10, "USD", False)]),
+        ("plusieurs milliards de dollars", "fr", [("plusieurs milliards de dollars", "money", 1e9, "USD", True)]),
+        ("a multi-billion dollar deal", "en", [("multi-billion dollar", "money", 1e9, "USD", True)]),
+        ("4.5 billion Canadian dlrs", "en", [("4.5 billion Canadian dlrs", "money", 4.5e9, "CAD", False)]),
+        ("The Canadian dollar fell; the deal is worth 3 billion dollars", "en", [("3 billion dollars", "money", 3e9, "CAD", False)]),
+        ("500 000 francs CFA au Cameroun, 200 francs", "fr", [("500 000 francs CFA", "money", 5e5, "XAF", False), ("200 francs", "money", 200.0, None, False)]),
+        ("about 3 pct", "en", [("3 pct", "percent", 3.0, None, True)]),
+        ("environ 3 %", "fr", [("3 %", "percent", 3.0, None, True)]),
+        ("2 000 personnes et 77 ans", "fr", []),
+    ],
+)
+def test_amounts(text, language, expected):
+    found = [(text[a.start : a.end], a.kind, a.value, a.currency, a.is_approximate) for a in find_amounts(text, RULES[language])]
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("token", "separator", "value"),
+    [("1 500", ",", 1500.0), ("1,5", ",", 1.5), ("1.500.000", ",", 1500000.0), ("1,500", ".", 1500.0), ("1.5", ".", 1.5), ("1,500.25", ".", 1500.25)],
+)
+def test_numbers_follow_the_languages_separators(token, separator, value):
+    assert parse_number(token, separator) == value
+
+
+ANCHOR = dt.datetime(2023, 9, 14, 10, 30)  # a Thursday
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "precision", "expected"),
+    [
+        ("hier", "fr", "second", ("relative", "day", dt.date(2023, 9, 13), "resolved")),
+        ("mardi dernier", "fr", "second", ("relative", "day", dt.date(2023, 9, 12), "resolved")),
+        ("last Thursday", "en", "second", ("relative", "day", dt.date(2023, 9, 7), "resolved")),
+        ("on Tuesday", "en", "second", ("relative", "day", dt.date(2023, 9, 12), "resolved")),
+        ("la semaine dernière", "fr", "day", ("relative", "week", dt.date(2023, 9, 4), "resolved")),
+        ("next week", "en", "second", ("relative", "week", dt.date(2023, 9, 18), "resolved")),
+        ("le mois prochain", "fr", "month", ("relative", "month", dt.date(2023, 10, 1), "resolved")),
+        ("l'an dernier", "fr", "year", ("relative", "year", dt.date(2022, 1, 1), "resolved")),
+        ("three days ago", "en", "second", ("relative", "day", dt.date(2023, 9, 11), "resolved")),
+        ("il y a deux semaines", "fr", "second", ("relative", "week", dt.date(2023, 8, 28), "resolved")),
+        ("Feb 26", "en", "second", ("relative", "day", dt.date(2023, 2, 26), "resolved")),
+        ("3 mars 2020", "fr", "second", ("absolute", "day", dt.date(2020, 3, 3), "resolved")),
+        ("March 3, 1987", "en", None, ("absolute", "day", dt.date(1987, 3, 3), "resolved")),
+        ("en juin 2020", "fr", None, ("absolute", "month", dt.date(2020, 6, 1), "resolved")),
+        ("depuis 2019", "fr", None, ("absolute", "year", dt.date(2019, 1, 1), "resolved")),
+        ("Mardi dernier", "fr", "month", ("relative", "day", None, "anchor_too_coarse")),
+        ("la semaine dernière", "fr", "year", ("relative", "week", None, "anchor_too_coarse")),
+        ("cette année", "fr", "month", ("relative", "year", dt.date(2023, 1, 1), "resolved")),
+    ],
+)
+def test_dates_are_resolved_against_the_publication_date(text, language, precision, expected):
+    (mention,) = find_dates(text, RULES[language], ANCHOR if precision else None, precision)
+    assert (mention.kind, mention.granularity, mention.resolved_date, mention.status) == expected
+
+
+def test_a_relative_date_without_a_publication_date_has_no_anchor():
+    (mention,) = find_dates("La semaine dernière, Microsoft a annoncé.", RULES["fr"], None, None)
+    assert (mention.status, mention.resolved_date, mention.granularity) == ("no_anchor", None, "week")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("Il a 77 ans.", "fr"), ("for three years", "en"), ("2000 people came", "en"), ("pendant deux semaines", "fr")],
+)
+def test_ages_durations_and_counts_are_not_dates(text, language):
+    assert find_dates(text, RULES[language], ANCHOR, "second") == []
+
+
+def test_extract_reuses_the_rows_of_documents_it_has_seen():
+    text = "« Nous allons investir », a déclaré Rowan Curran mardi dernier. Le budget est de 14 milliards de dollars."
+    documents = pl.DataFrame(
+        {
+            "doc_id": ["a"],
+            "language": ["fr"],
+            "text": [text],
+            "published_at": [ANCHOR],
+            "published_at_precision": ["second"],
+            "is_current": [True],
+            "analysis_fingerprint": ["nlp1"],
+        }
+    )
+    sentences = pl.DataFrame({"doc_id": ["a", "a"], "start_char": [0, 64], "end_char": [63, len(text)], "sentiment": [0.5, None]})
+    start = text.find("Rowan Curran")
+    mentions = pl.DataFrame(
+        {
+            "doc_id": ["a"],
+            "field": ["text"],
+            "start_char": [start],
+            "end_char": [start + 12],
+            "label": ["PERSON"],
+            "mention_text": ["Rowan Curran"],
+            "entity_id": ["rc"],
+        }
+    )
+    first = extract(documents, sentences, mentions, RULES, "rules1")
+    assert (first.quotations.height, first.amounts.height, first.date_mentions.height) == (1, 1, 1)
+    quote = first.quotations.row(0, named=True)
+    assert (quote["speaker_entity_id"], quote["sentiment"], quote["sentence_index"]) == ("rc", 0.5, 0)
+    assert first.date_mentions.row(0, named=True)["anchor_date"] == dt.date(2023, 9, 14)
+    again = extract(documents, sentences, mentions, RULES, "rules1", previous=(first.quotations, first.amounts, first.date_mentions))
+    assert (again.n_extracted, again.n_reused) == (0, 1)
+    assert again.quotations.equals(first.quotations) and again.amounts.equals(first.amounts)
+    changed = extract(documents, sentences, mentions, RULES, "rules2", previous=(first.quotations, first.amounts, first.date_mentions))
+    assert (changed.n_extracted, changed.n_reused) == (1, 0)
+    assert changed.quotations.drop("extraction_fingerprint").equals(first.quotations.drop("extraction_fingerprint"))
