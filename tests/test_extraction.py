@@ -149,6 +149,8 @@ def test_scare_quotes_and_titles_are_not_speech():
         ("500 000 francs CFA au Cameroun, 200 francs", "fr", [("500 000 francs CFA", "money", 5e5, "XAF", False), ("200 francs", "money", 200.0, None, False)]),
         ("about 3 pct", "en", [("3 pct", "percent", 3.0, None, True)]),
         ("environ 3 %", "fr", [("3 %", "percent", 3.0, None, True)]),
+        ("rates rose 5-3/4 pct and 7/8 of a percentage point", "en", [("5-3/4 pct", "percent", 5.75, None, False), ("7/8 of a percentage point", "percent", 0.875, None, False)]),
+        ("À Abidjan, en Côte d'Ivoire, pas au Cameroun : 5.000 Fcfa", "fr", [("5.000 Fcfa", "money", 5000.0, "XOF", False)]),
         ("2 000 personnes et 77 ans", "fr", []),
     ],
 )
@@ -189,6 +191,12 @@ ANCHOR = dt.datetime(2023, 9, 14, 10, 30)  # a Thursday
         ("Mardi dernier", "fr", "month", ("relative", "day", None, "anchor_too_coarse")),
         ("la semaine dernière", "fr", "year", ("relative", "week", None, "anchor_too_coarse")),
         ("cette année", "fr", "month", ("relative", "year", dt.date(2023, 1, 1), "resolved")),
+        ("avril dernier", "fr", "day", ("relative", "month", dt.date(2023, 4, 1), "resolved")),
+        ("juin prochain", "fr", "day", ("relative", "month", dt.date(2024, 6, 1), "resolved")),
+        ("last April", "en", "day", ("relative", "month", dt.date(2023, 4, 1), "resolved")),
+        ("fin novembre", "fr", "month", ("relative", "month", dt.date(2023, 11, 1), "resolved")),
+        ("dans les années 1990", "fr", None, ("absolute", "year", dt.date(1990, 1, 1), "resolved")),
+        ("in the 1980s", "en", None, ("absolute", "year", dt.date(1980, 1, 1), "resolved")),
     ],
 )
 def test_dates_are_resolved_against_the_publication_date(text, language, precision, expected):

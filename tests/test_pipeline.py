@@ -111,7 +111,7 @@ def test_report_is_written_beside_the_warehouse(seed_warehouse):
 def test_every_table_asset_reports_row_count_and_preview(seed_run_metadata):
     SEED_RUN_METADATA = seed_run_metadata  # noqa: N806
     tables = [key for key in SEED_RUN_METADATA if key.split("/")[0] in {"raw", "prep", "core", "staging", "marts"}]
-    assert len(tables) == 28
+    assert len(tables) == 37
     for key in tables:
         assert "dagster/row_count" in SEED_RUN_METADATA[key], key
         assert "preview" in SEED_RUN_METADATA[key], key

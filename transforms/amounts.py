@@ -7,8 +7,9 @@ language's `[amounts]` rules (config/extraction/<language>.toml).
 
 Currencies: a symbol or word the rules map to an ISO 4217 code; a bare "dollars" or "$" is USD
 unless the document names another dollar (`dollar_context`: "Canadian dollar" makes it CAD); CFA
-francs are XOF unless the document names a country of the Central African zone (XAF); words the
-rules map to no code ("francs" alone) give money with a NULL currency.
+francs are XOF unless the document names the Central African zone's countries and cities more
+often than the West African zone's (XAF); words the rules map to no code ("francs" alone) give
+money with a NULL currency.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from dataclasses import dataclass
 from transforms.extraction_rules import AmountRules, LanguageRules, words_pattern
 
 # Digits with thousands groups (space, no-break or thin space, comma or dot) and a decimal part.
-_NUMBER = r"\d{1,3}(?:(?:[ \u00a0\u202f]|,|\.)\d{3})+(?:[.,]\d+)?(?!\d)|\d+(?:[.,]\d+)?"
+_NUMBER = (
+    r"\d+-\d{1,2}/\d{1,2}(?!\d)|(?<![\d/])\d{1,2}/\d{1,2}(?![\d/])"  # Reuters' fractions: 5-3/4, 7/8
+    r"|\d{1,3}(?:(?:[ \u00a0\u202f]|,|\.)\d{3})+(?:[.,]\d+)?(?!\d)|\d+(?:[.,]\d+)?"
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,10 @@ class Amount:
 def parse_number(token: str, decimal_separator: str) -> float | None:
     """`1 500 000`, `1,500,000` (en), `1.500.000` (fr) → 1500000; `1,5` (fr) and `1.5` (en) → 1.5."""
     token = token.replace("\u00a0", " ").replace("\u202f", " ")
+    if "/" in token:  # 5-3/4 → 5.75; 7/8 → 0.875
+        whole, _, fraction = token.rpartition("-")
+        numerator, denominator = fraction.split("/")
+        return (float(whole) if whole else 0.0) + int(numerator) / int(denominator) if int(denominator) else None
     thousands = "," if decimal_separator == "." else "."
     groups = re.split(r"[ ,.]", token)
     separators = re.findall(r"[ ,.]", token)
@@ -105,8 +113,10 @@ def _currency(rules: AmountRules, key: str, document: str) -> tuple[str | None, 
         for phrase, other in rules.dollar_context.items():
             if phrase in document:
                 return other, 1.0
-    if code == "XOF" and any(country in document for country in rules.cfa_central):
-        return "XAF", multiplier
+    if code == "XOF":
+        central = sum(document.count(place) for place in rules.cfa_central)
+        west = sum(document.count(place) for place in rules.cfa_west)
+        return ("XAF" if central > west else "XOF"), multiplier
     return code, multiplier
 
 

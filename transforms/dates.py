@@ -53,6 +53,13 @@ def _patterns(rules: DateRules) -> dict[str, re.Pattern]:
         "day_month": rf"\b{day}\s+{month}\b",
         "month_day": rf"\b{month}\s+{day}\b(?!\s*(?:%|pct|ans|years|mln|bln|billion|million|milliards?))",
         "relative": rf"\b(?P<phrase>{words_pattern(list(rules.relative))})\b",
+        # avril dernier / juin prochain / last April / next June
+        "month_after": rf"\b{month}\s+(?P<modifier>{words_pattern(list(rules.weekday_after))})s?\b",
+        "month_before": rf"\b(?P<modifier>{words_pattern(list(rules.weekday_before))})\s+{month}\b",
+        # en novembre / fin mars / in March (a month of the anchor's year)
+        "month_alone": rf"\b(?:{words_pattern(list(rules.year_after))})[\s-]+(?:(?:le\s+)?mois\s+(?:de\s+|d')?)?{month}(?!\s+(?:de\s+|of\s+)?(?:19|20)\d{{2}})(?![\w-])",
+        # les années 1990 / the 1990s: the decade's first year
+        "decade": r"\b(?:années|the)\s+(?P<decade>(?:19|20)\d0)s?\b|\b(?P<decade2>(?:19|20)\d0)s\b",
         "weekday_before": rf"\b(?P<modifier>{words_pattern(list(rules.weekday_before))})\s+{weekday}\b",
         "weekday_after": rf"\b{weekday}\s+(?P<modifier>{words_pattern(list(rules.weekday_after))})\b",
         "weekday": rf"\b{weekday}\b",
@@ -91,6 +98,13 @@ def _weekday_date(anchor: dt.date, weekday: int, direction: int) -> dt.date:
     return anchor - dt.timedelta(days=(anchor.weekday() - weekday) % 7)
 
 
+def _month_date(anchor: dt.date, month: int, direction: int) -> dt.date:
+    """The first day of `month` before the anchor's month (direction -1) or after it (1)."""
+    if direction < 0:
+        return dt.date(anchor.year if month < anchor.month else anchor.year - 1, month, 1)
+    return dt.date(anchor.year if month > anchor.month else anchor.year + 1, month, 1)
+
+
 def _number(token: str, rules: DateRules) -> int:
     return int(token) if token.isdigit() else rules.numbers[token.lower()]
 
@@ -122,6 +136,18 @@ def find_dates(
                 candidates.append(
                     (m.start(), m.end(), *relative("day", lambda a, month=month, day=day: _day_in_year(a, month, day)))
                 )
+    for name, table in (("month_after", rules.weekday_after), ("month_before", rules.weekday_before)):
+        for m in patterns[name].finditer(text):
+            month, direction = rules.months[m["month"].lower()], table[" ".join(m["modifier"].lower().split())]
+            candidates.append(
+                (m.start(), m.end(), *relative("month", lambda a, mo=month, d=direction: _month_date(a, mo, d)))
+            )
+    for m in patterns["month_alone"].finditer(text):
+        month = rules.months[m["month"].lower()]
+        candidates.append((m.start("month"), m.end("month"), *relative("month", lambda a, mo=month: dt.date(a.year, mo, 1))))
+    for m in patterns["decade"].finditer(text):
+        year = int(m["decade"] or m["decade2"])
+        candidates.append((m.start(), m.end(), "absolute", "year", dt.date(year, 1, 1)))
     for m in patterns["relative"].finditer(text):
         granularity, offset = rules.relative[" ".join(m["phrase"].lower().split())]
         candidates.append(

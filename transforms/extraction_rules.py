@@ -40,6 +40,7 @@ class AmountRules:
     currencies: dict[str, tuple[str | None, float]]  # word or symbol → (ISO code or None, multiplier)
     dollar_context: dict[str, str]
     cfa_central: tuple[str, ...]
+    cfa_west: tuple[str, ...]
     scales: dict[str, float]
     percent: tuple[str, ...]
     approximate: tuple[str, ...]
@@ -103,6 +104,7 @@ def parse_rules(language: str, text: str) -> LanguageRules:
             currencies={key.lower(): _currency(str(value)) for key, value in a.get("currencies", {}).items()},
             dollar_context={key.lower(): str(value) for key, value in a.get("dollar_context", {}).items()},
             cfa_central=_strings(a, "cfa_central"),
+            cfa_west=_strings(a, "cfa_west"),
             scales={key.lower(): float(value) for key, value in a.get("scales", {}).items()},
             percent=_strings(a, "percent"),
             approximate=_strings(a, "approximate"),

@@ -374,12 +374,18 @@ def _paragraphs_back(text: str, position: int, n: int) -> int:
 
 
 def _continuation(text: str, opener: int, previous: Quotation | None, speakers: _Speakers) -> dict:
-    """A direct quotation without a cue (or whose cue names nobody the NER found): the speaker of the
-    previous quotation when it is in this paragraph or one of the two before, else the last person
-    named in those paragraphs, else the previous quotation's speaker, else the person the document
-    named most before it."""
+    """A direct quotation without a cue (or whose cue names nobody the NER found): within this
+    paragraph and the two before, the person named after the previous quotation (a new speaker
+    introduced), else the previous quotation's speaker, else the last person named there; beyond
+    them, the previous quotation's speaker, else the person the document named most before it."""
     window_start = _paragraphs_back(text, opener, CONTINUATION_PARAGRAPHS)
-    if previous is not None and previous.speaker_resolution != "none" and previous.start >= window_start:
+    person = speakers.last_person_before(opener)
+    previous_known = previous is not None and previous.speaker_resolution != "none"
+    person_near = person is not None and person.start >= window_start
+    previous_near = previous_known and previous.start >= window_start
+    if person_near and (not previous_near or person.start >= previous.end):
+        chosen = person
+    elif previous_known:
         return {
             "speaker_start": previous.speaker_start,
             "speaker_end": previous.speaker_end,
@@ -387,24 +393,15 @@ def _continuation(text: str, opener: int, previous: Quotation | None, speakers: 
             "speaker_entity_id": previous.speaker_entity_id,
             "speaker_resolution": "continuation",
         }
-    person = speakers.last_person_before(opener)
-    if person is None or person.start < window_start:
-        if previous is not None and previous.speaker_resolution != "none":
-            return {
-                "speaker_start": previous.speaker_start,
-                "speaker_end": previous.speaker_end,
-                "speaker_text": previous.speaker_text,
-                "speaker_entity_id": previous.speaker_entity_id,
-                "speaker_resolution": "continuation",
-            }
-        person = speakers.salient_before(opener, "PERSON")
-    if person is None:
+    else:
+        chosen = person if person_near else speakers.salient_before(opener, "PERSON")
+    if chosen is None:
         return {}
     return {
-        "speaker_start": person.start,
-        "speaker_end": person.end,
-        "speaker_text": person.text,
-        "speaker_entity_id": person.entity_id,
+        "speaker_start": chosen.start,
+        "speaker_end": chosen.end,
+        "speaker_text": chosen.text,
+        "speaker_entity_id": chosen.entity_id,
         "speaker_resolution": "continuation",
     }
 
