@@ -126,6 +126,18 @@ def test_the_company_said_stands_for_the_organisation_the_text_is_about():
     assert quotes == [("it expects earnings to rise in the fourth quarter", "indirect", "id:Telxon Corp", "title_or_role")]
 
 
+def test_wire_copy_wrapped_at_a_fixed_width_keeps_its_quotations_and_cues_whole():
+    text = (
+        "TELXON SEES HIGHER NET\n    Telxon Corp said it expects higher\nearnings. \"We expect record sales this year and\n"
+        "next,\" said John Smith, the\nchairman.\n    The company said it will open\ntwo plants in Ohio next year."
+    )
+    quotes = _quotes(text, "en", {"TELXON": "ORG", "Telxon Corp": "ORG", "John Smith": "PERSON", "Ohio": "LOC"})
+    direct = [q for q in quotes if q[1] == "direct"]
+    assert direct == [("We expect record sales this year and\nnext,", "direct", "id:John Smith", "mention")]
+    # "the company" stands for the organisation written in mixed case, not the headline's capitals
+    assert ("it will open\ntwo plants in Ohio next year", "indirect", "id:Telxon Corp", "title_or_role") in quotes
+
+
 def test_scare_quotes_and_titles_are_not_speech():
     text = "Le livre intitulé « Ne pas déranger, jamais » est sorti. Le « géant » a perdu. Un projet baptisé « Copilot pour tous »."
     assert _quotes(text, "fr") == []

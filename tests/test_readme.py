@@ -29,7 +29,7 @@ def test_readme_language_query_matches_the_seeds(seed_db):
 
 
 def test_readme_has_a_cookbook():
-    assert 6 <= len(README_QUERIES) - 3 <= 10
+    assert 6 <= len(README_QUERIES) - 3 <= 14
     assert sum(query.startswith(MAY_BE_EMPTY) for query in README_QUERIES) <= 1
 
 

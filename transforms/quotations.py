@@ -116,6 +116,17 @@ def _closes(text: str, index: int) -> bool:
     return index > 0 and not text[index - 1].isspace()
 
 
+def _is_paragraph_break(text: str, index: int) -> bool:
+    """Whether the line break at `index` ends a paragraph rather than wrapping a line (wire copy is
+    wrapped at a fixed width, its paragraphs indented): a blank line or an indented next line, or a
+    line that ends like a sentence."""
+    following = text[index + 1 : index + 2]
+    if following in ("\n", " ", "\t", ""):
+        return True
+    previous = text[:index].rstrip(" \t")[-1:]
+    return previous in ".!?…»”\":"
+
+
 def _closing(text: str, opener: int, closers: str) -> tuple[int | None, int | None, int]:
     """Scan a quotation opened at `opener` for the first of `closers`: (closing mark, a straight
     quote that opens a new quotation first, where the scan stopped)."""
@@ -129,7 +140,7 @@ def _closing(text: str, opener: int, closers: str) -> tuple[int | None, int | No
             char != '"' or _closes(text, cursor)
         ):
             return cursor, None, cursor
-        if char == "\n":
+        if char == "\n" and _is_paragraph_break(text, cursor):
             following = cursor
             while following < length and text[following].isspace():
                 following += 1
@@ -194,6 +205,13 @@ def _next_opener(text: str, position: int) -> int | None:
     return best
 
 
+def _antecedent(mention: Mention) -> bool:
+    """A mention a pronoun or a role may stand for: a name written in mixed case (not a headline's
+    capitals, "UNOCAL", nor a lower-case misfire of the NER, "cts")."""
+    letters = [ch for ch in mention.text if ch.isalpha()]
+    return any(ch.isupper() for ch in letters) and any(ch.islower() for ch in letters)
+
+
 class _Speakers:
     """Speaker resolution over one document's person and organisation mentions."""
 
@@ -219,7 +237,7 @@ class _Speakers:
     def last_person_before(self, position: int, label: str = "PERSON") -> Mention | None:
         index = bisect_right(self.starts, position)
         for mention in reversed(self.mentions[:index]):
-            if mention.label == label and mention.end <= position:
+            if mention.label == label and mention.end <= position and _antecedent(mention):
                 return mention
         return None
 
@@ -228,7 +246,7 @@ class _Speakers:
         counts: dict[str, int] = {}
         first: dict[str, Mention] = {}
         for mention in self.mentions[: bisect_right(self.starts, position)]:
-            if mention.label != label or mention.end > position:
+            if mention.label != label or mention.end > position or not _antecedent(mention):
                 continue
             key = mention.entity_id or mention.text
             counts[key] = counts.get(key, 0) + 1
@@ -292,7 +310,7 @@ def find_quotations(
         return sentences[index] if sentences else (0, len(text))
 
     def paragraph_start(position: int) -> int:
-        return text.rfind("\n", 0, position) + 1
+        return _paragraph_start(text, position)
 
     headline_end = _headline_end(text)
     quotations: list[Quotation] = []
@@ -305,9 +323,7 @@ def find_quotations(
         _, sentence_end = sentence_of(max(start, end - 1))
         sentence_start, _ = sentence_of(opener)
         after_window_end = min(len(text), max(sentence_end, after) + 1, after + 160)
-        next_break = text.find("\n", after)
-        if next_break != -1:
-            after_window_end = min(after_window_end, next_break)
+        after_window_end = min(after_window_end, _paragraph_end(text, after))
         after_text = text[after:after_window_end]
         before_start = max(paragraph_start(opener), sentence_start, opener - 200)
         before_text = text[before_start:opener]
@@ -363,13 +379,29 @@ def find_quotations(
     return sorted(quotations, key=lambda q: (q.start, q.end))
 
 
+def _paragraph_start(text: str, position: int) -> int:
+    """The start of the paragraph holding `position` (line wraps of wire copy do not end one)."""
+    start = text.rfind("\n", 0, position)
+    while start > 0 and not _is_paragraph_break(text, start):
+        start = text.rfind("\n", 0, start)
+    return start + 1
+
+
+def _paragraph_end(text: str, position: int) -> int:
+    """Where the paragraph holding `position` ends (its last line break, or the end of the text)."""
+    end = text.find("\n", position)
+    while end != -1 and not _is_paragraph_break(text, end):
+        end = text.find("\n", end + 1)
+    return len(text) if end == -1 else end
+
+
 def _paragraphs_back(text: str, position: int, n: int) -> int:
     """The start of the paragraph `n` paragraphs before the one holding `position` (0: its own)."""
-    start = text.rfind("\n", 0, position) + 1
+    start = _paragraph_start(text, position)
     for _ in range(n):
         if start <= 0:
             return 0
-        start = text.rfind("\n", 0, start - 1) + 1
+        start = _paragraph_start(text, start - 1)
     return start
 
 
