@@ -109,6 +109,8 @@ def test_a_quotation_without_a_cue_continues_the_speaker_before_it():
     [
         ("Selon Beatriz Valle, le projet coûtera plus cher que prévu.", "fr", "according_to", "le projet coûtera plus cher que prévu", "id:Beatriz Valle"),
         ("Le projet coûtera plus cher que prévu, selon Beatriz Valle.", "fr", "according_to", "Le projet coûtera plus cher que prévu", "id:Beatriz Valle"),
+        ("Le projet, selon Beatriz Valle, coûtera plus cher que prévu.", "fr", "according_to", "Le projet, selon Beatriz Valle, coûtera plus cher que prévu", "id:Beatriz Valle"),
+        ("Les analystes estiment que le projet coûtera plus cher que prévu.", "fr", "indirect", "le projet coûtera plus cher que prévu", None),
         ("According to Beatriz Valle, the project will cost more than planned.", "en", "according_to", "the project will cost more than planned", "id:Beatriz Valle"),
         ("Beatriz Valle a déclaré que le projet coûterait plus cher que prévu.", "fr", "indirect", "le projet coûterait plus cher que prévu", "id:Beatriz Valle"),
         ("Beatriz Valle said that the project would cost more than planned.", "en", "indirect", "the project would cost more than planned", "id:Beatriz Valle"),

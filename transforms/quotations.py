@@ -85,6 +85,8 @@ def _patterns(rules: QuotationRules) -> dict[str, re.Pattern]:
         "according_before": re.compile(rf"\b(?P<cue>{according})\s+(?P<who>[^,.;:«»“”\"]{{1,80}}?)\s*[,:]\s*$", re.IGNORECASE),
         "according_after": re.compile(rf"^[\s,;—–-]*(?P<cue>{according})\s+(?P<who>[^,.;:«»“”\"]{{1,80}})", re.IGNORECASE),
         "according_start": re.compile(rf"^\W*(?P<cue>{according})\s+(?P<who>[^,.;:]{{1,100}}?)\s*,\s*(?P<content>\S.*?)\s*[.!?…]*\s*$", re.IGNORECASE | re.DOTALL),
+        # "L'un d'entre eux, selon les partisans de M. Raddad, est le meurtrier.": the whole sentence
+        "according_mid": re.compile(rf"^\W*(?P<content>\S[^,]*?,\s*(?P<cue>{according})\s+(?P<who>[^,;:]{{1,100}}?)\s*,\s*\S.*?)\s*[.!?…]*\s*$", re.IGNORECASE | re.DOTALL),
         "according_end": re.compile(rf"^\W*(?P<content>\S.*?)\s*,\s*(?P<cue>{according})\s+(?P<who>[^,;:]{{1,100}}?)\s*[.!?…]*\s*$", re.IGNORECASE | re.DOTALL),
         "incise_end": re.compile(
             rf"^\W*(?P<content>\S.*?)\s*,\s*(?:(?P<who1>[^,;:]{{1,80}}?)\s+{verb}|(?P<verb2>{auxiliary}{words_pattern(rules.speech_verbs)})(?![\w-])\s+(?P<who2>[^,;:]{{1,80}}?))(?:\s*,[^,]{{0,60}}|\s+(?:on|in|at|to|lors|mardi|mercredi|jeudi|vendredi|lundi|samedi|dimanche|today|yesterday|tuesday|wednesday|thursday|friday|monday|saturday|sunday)\b[^,.]{{0,60}})?\s*[.!?…]*\s*$",
@@ -452,6 +454,9 @@ def _reported(sentence: str, offset: int, patterns: dict[str, re.Pattern], speak
         return quotation("according_to", match, "content", "cue", (match.start("who"), match.end("who")))
     match = patterns["according_end"].match(sentence)
     if match:
+        return quotation("according_to", match, "content", "cue", (match.start("who"), match.end("who")))
+    match = patterns["according_mid"].match(sentence)
+    if match and not re.search(r"\b(?:lequel|laquelle|lesquels|lesquelles)\b", match["who"], re.IGNORECASE):
         return quotation("according_to", match, "content", "cue", (match.start("who"), match.end("who")))
     match = patterns["indirect"].search(sentence)
     if match and len(match["content"].split()) >= 3:
