@@ -67,6 +67,11 @@ def _patterns(rules: DateRules) -> dict[str, re.Pattern]:
         "ago_before": rf"\b(?:{words_pattern(list(rules.ago_before))})\s+{count}\s+{unit}\b",
         "year": rf"(?:\b(?:{words_pattern(list(rules.year_after))})|\b[dl]')\s*(?:the\s+|l'an(?:née)?\s+)?{year}\b(?![.,]\d|\s*(?:%|pct|dlrs|dollars|euros|tonnes|tons|people|personnes))",
     }
+    # cheap gates: most texts name no month, no weekday, no year; their patterns need not run
+    patterns["any_month"] = rf"\b{words_pattern(list(rules.months))}\b"
+    patterns["any_weekday"] = rf"\b{words_pattern(list(rules.weekdays))}\b"
+    patterns["any_year"] = r"(?:19|20)\d{2}"
+    patterns["any_ago"] = rf"\b(?:{words_pattern(list(rules.ago_after) + list(rules.ago_before))})\b"
     compiled = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in patterns.items()}
     _COMPILED[id(rules)] = (rules, compiled)
     return compiled
@@ -118,58 +123,82 @@ def find_dates(
     patterns = _patterns(rules)
     anchor_date = anchor.date() if isinstance(anchor, dt.datetime) else anchor
     candidates: list[tuple[int, int, str, str, object]] = []  # start, end, kind, granularity, resolver
+    has_month = patterns["any_month"].search(text) is not None
+    has_weekday = patterns["any_weekday"].search(text) is not None
+    has_year = patterns["any_year"].search(text) is not None
+    has_ago = patterns["any_ago"].search(text) is not None
+    gates = {
+        "day_month_year": has_month and has_year,
+        "month_day_year": has_month and has_year,
+        "month_year": has_month and has_year,
+        "day_month": has_month,
+        "month_day": has_month,
+        "month_after": has_month,
+        "month_before": has_month,
+        "month_alone": has_month,
+        "decade": has_year,
+        "weekday_before": has_weekday,
+        "weekday_after": has_weekday,
+        "weekday": has_weekday,
+        "ago_after": has_ago,
+        "ago_before": has_ago,
+        "year": has_year,
+    }
+
+    def finditer(name: str):
+        return patterns[name].finditer(text) if gates.get(name, True) else iter(())
 
     def relative(granularity: str, resolve) -> tuple[str, str, object]:
         return ("relative", granularity, resolve)
 
     for name in ("day_month_year", "month_day_year"):
-        for m in patterns[name].finditer(text):
+        for m in finditer(name):
             month, day, year = rules.months[m["month"].lower()], int(m["day"]), int(m["year"])
             if 1 <= day <= calendar.monthrange(year, month)[1]:
                 candidates.append((m.start(), m.end(), "absolute", "day", dt.date(year, month, day)))
-    for m in patterns["month_year"].finditer(text):
+    for m in finditer("month_year"):
         candidates.append((m.start(), m.end(), "absolute", "month", dt.date(int(m["year"]), rules.months[m["month"].lower()], 1)))
     for name in ("day_month", "month_day"):
-        for m in patterns[name].finditer(text):
+        for m in finditer(name):
             month, day = rules.months[m["month"].lower()], int(m["day"])
             if 1 <= day <= 31:
                 candidates.append(
                     (m.start(), m.end(), *relative("day", lambda a, month=month, day=day: _day_in_year(a, month, day)))
                 )
     for name, table in (("month_after", rules.weekday_after), ("month_before", rules.weekday_before)):
-        for m in patterns[name].finditer(text):
+        for m in finditer(name):
             month, direction = rules.months[m["month"].lower()], table[" ".join(m["modifier"].lower().split())]
             candidates.append(
                 (m.start(), m.end(), *relative("month", lambda a, mo=month, d=direction: _month_date(a, mo, d)))
             )
-    for m in patterns["month_alone"].finditer(text):
+    for m in finditer("month_alone"):
         month = rules.months[m["month"].lower()]
         candidates.append((m.start("month"), m.end("month"), *relative("month", lambda a, mo=month: dt.date(a.year, mo, 1))))
-    for m in patterns["decade"].finditer(text):
+    for m in finditer("decade"):
         year = int(m["decade"] or m["decade2"])
         candidates.append((m.start(), m.end(), "absolute", "year", dt.date(year, 1, 1)))
-    for m in patterns["relative"].finditer(text):
+    for m in finditer("relative"):
         granularity, offset = rules.relative[" ".join(m["phrase"].lower().split())]
         candidates.append(
             (m.start(), m.end(), *relative(granularity, lambda a, g=granularity, o=offset: _resolve_relative(g, o, a)))
         )
     for name in ("weekday_before", "weekday_after"):
         table = rules.weekday_before if name == "weekday_before" else rules.weekday_after
-        for m in patterns[name].finditer(text):
+        for m in finditer(name):
             weekday, direction = rules.weekdays[m["weekday"].lower()], table[" ".join(m["modifier"].lower().split())]
             candidates.append(
                 (m.start(), m.end(), *relative("day", lambda a, w=weekday, d=direction: _weekday_date(a, w, d)))
             )
-    for m in patterns["weekday"].finditer(text):
+    for m in finditer("weekday"):
         weekday = rules.weekdays[m["weekday"].lower()]
         candidates.append((m.start(), m.end(), *relative("day", lambda a, w=weekday: _weekday_date(a, w, 0))))
     for name in ("ago_after", "ago_before"):
-        for m in patterns[name].finditer(text):
+        for m in finditer(name):
             granularity, n = rules.units[m["unit"].lower()], _number(m["count"], rules)
             candidates.append(
                 (m.start(), m.end(), *relative(granularity, lambda a, g=granularity, n=n: _resolve_relative(g, -n, a)))
             )
-    for m in patterns["year"].finditer(text):
+    for m in finditer("year"):
         candidates.append((m.start("year"), m.end("year"), "absolute", "year", dt.date(int(m["year"]), 1, 1)))
 
     kept: list[tuple[int, int, str, str, object]] = []

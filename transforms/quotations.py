@@ -100,9 +100,11 @@ def _patterns(rules: QuotationRules) -> dict[str, re.Pattern]:
             re.DOTALL,
         ),
         "pronoun": re.compile(rf"(?<!\w)(?P<pronoun>{pronoun})\b", re.IGNORECASE),
+
         "role": re.compile(rf"\b(?P<role>{role})", re.IGNORECASE),
     }
     _COMPILED[id(rules)] = (rules, compiled)
+    _GATES[id(compiled)] = _make_gates(rules)
     return compiled
 
 
@@ -440,8 +442,45 @@ def _continuation(text: str, opener: int, previous: Quotation | None, speakers: 
     }
 
 
+_TOKEN = re.compile(r"[\w'’-]+")
+
+
+@dataclass(frozen=True)
+class _Gates:
+    verb_words: frozenset[str]
+    verb_phrases: tuple[str, ...]
+    according_words: frozenset[str]
+    according_phrases: tuple[str, ...]
+
+
+_GATES: dict[int, _Gates] = {}
+
+
+def _gates(patterns: dict[str, re.Pattern]) -> _Gates:
+    """Single-word and several-word speech verbs and cues of the rules `patterns` were made from."""
+    return _GATES[id(patterns)]
+
+
+def _make_gates(rules: QuotationRules) -> _Gates:
+    verbs = [*rules.speech_verbs, "said", "says", "told", "added", "stated", "reported", "estimated", "predicted", "warned"]
+    return _Gates(
+        verb_words=frozenset(v for v in verbs if " " not in v),
+        verb_phrases=tuple(v for v in verbs if " " in v),
+        according_words=frozenset(a for a in rules.according_to if " " not in a),
+        according_phrases=tuple(a for a in rules.according_to if " " in a),
+    )
+
+
 def _reported(sentence: str, offset: int, patterns: dict[str, re.Pattern], speakers: _Speakers) -> Quotation | None:
     """The indirect or according-to quotation of a sentence without quote marks, if any."""
+    lowered = sentence.lower()
+    tokens = set(_TOKEN.findall(lowered))
+    gates = _gates(patterns)
+    has_according = bool(tokens & gates.according_words) or any(phrase in lowered for phrase in gates.according_phrases)
+    if not has_according and not (tokens & gates.verb_words) and not any(
+        phrase in lowered for phrase in gates.verb_phrases
+    ):
+        return None  # no speech verb, no cue: no reported speech (a cheap test before the patterns)
 
     def quotation(kind: str, match: re.Match, content: str, cue: str, who: tuple[int, int] | None) -> Quotation:
         start, end = offset + match.start(content), offset + match.end(content)
@@ -449,15 +488,16 @@ def _reported(sentence: str, offset: int, patterns: dict[str, re.Pattern], speak
         found = speakers.resolve(offset + who[0], offset + who[1], cue_span[0], start) if who else {}
         return Quotation(start, end, kind, cue_start=cue_span[0], cue_end=cue_span[1], **found)
 
-    match = patterns["according_start"].match(sentence)
-    if match:
-        return quotation("according_to", match, "content", "cue", (match.start("who"), match.end("who")))
-    match = patterns["according_end"].match(sentence)
-    if match:
-        return quotation("according_to", match, "content", "cue", (match.start("who"), match.end("who")))
-    match = patterns["according_mid"].match(sentence)
-    if match and not re.search(r"\b(?:lequel|laquelle|lesquels|lesquelles)\b", match["who"], re.IGNORECASE):
-        return quotation("according_to", match, "content", "cue", (match.start("who"), match.end("who")))
+    if has_according:
+        match = patterns["according_start"].match(sentence)
+        if match:
+            return quotation("according_to", match, "content", "cue", (match.start("who"), match.end("who")))
+        match = patterns["according_end"].match(sentence)
+        if match:
+            return quotation("according_to", match, "content", "cue", (match.start("who"), match.end("who")))
+        match = patterns["according_mid"].match(sentence)
+        if match and not re.search(r"\b(?:lequel|laquelle|lesquels|lesquelles)\b", match["who"], re.IGNORECASE):
+            return quotation("according_to", match, "content", "cue", (match.start("who"), match.end("who")))
     match = patterns["indirect"].search(sentence)
     if match and len(match["content"].split()) >= 3:
         subject = (max(0, match.start("verb") - 120), match.start("verb"))
