@@ -39,7 +39,8 @@ run: setup
 	$(BIN)/python -m pipelines
 
 # Two worker processes, whole test files to each (the integration tests wait on subprocess runs
-# much of the time): the suite takes about 6.5 min on 2 cores against 10 in one process.
+# much of the time): the suite took 6.4 min in a working tree and 9.2 on a fresh clone, 2 cores,
+# against 10.3 and 9.5 in one process.
 PYTEST_WORKERS ?= 2
 test: setup browser
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
