@@ -140,6 +140,17 @@ def test_wire_copy_wrapped_at_a_fixed_width_keeps_its_quotations_and_cues_whole(
     assert ("it will open\ntwo plants in Ohio next year", "indirect", "id:Telxon Corp", "title_or_role") in quotes
 
 
+def test_the_headline_is_not_speech():
+    text = 'Afrique: "Nous ne pouvons pas rester silencieux!"\nLe BMJ parle "d\'un continent qui est un désert de vaccins", dit-il.'
+    sentences, rules = _sentences(text), RULES["fr"]
+    quotes = find_quotations(text, sentences, [], rules, title='Afrique: "Nous ne pouvons pas rester silencieux!"')
+    assert [text[q.start : q.end] for q in quotes] == ["d'un continent qui est un désert de vaccins"]
+    # a first line that ends like a sentence is a headline only when it is the title
+    sentence_like = 'Il a dit : "Nous ne pouvons pas rester silencieux."\nLa suite.'
+    assert len(find_quotations(sentence_like, _sentences(sentence_like), [], rules)) == 1
+    assert find_quotations(sentence_like, _sentences(sentence_like), [], rules, title=sentence_like.split("\n")[0]) == []
+
+
 def test_scare_quotes_and_titles_are_not_speech():
     text = "Le livre intitulé « Ne pas déranger, jamais » est sorti. Le « géant » a perdu. Un projet baptisé « Copilot pour tous »."
     assert _quotes(text, "fr") == []

@@ -22,7 +22,7 @@ from transforms.extraction_rules import LanguageRules
 from transforms.quotations import Mention, find_quotations
 from transforms.schema import AMOUNTS, DATE_MENTIONS, QUOTATIONS
 
-DOCUMENT_INPUTS = ("doc_id", "language", "text", "published_at", "published_at_precision")
+DOCUMENT_INPUTS = ("doc_id", "language", "text", "title", "published_at", "published_at_precision")
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def extract_document(
         return index if index >= 0 else (0 if sentences else None)
 
     quotations = []
-    for q in find_quotations(text, [(s, e) for s, e, _ in sentences], mentions, rules):
+    for q in find_quotations(text, [(s, e) for s, e, _ in sentences], mentions, rules, document.get("title")):
         quotations.append(
             {
                 "quote_id": _row_id(f"quote:{q.kind}", doc_id, q.start, q.end),
@@ -139,6 +139,8 @@ def extract(
         if "analysis_fingerprint" in current.columns
         else pl.lit(fingerprint).alias("_fp")
     )
+    if "title" not in current.columns:
+        current = current.with_columns(pl.lit(None, dtype=pl.String).alias("title"))
     done = _documents_done(current, previous)
     fresh = current.join(done, on=["doc_id", "_fp"], how="anti").filter(pl.col("language").is_in(list(rules)))
     fresh_ids = fresh.select("doc_id")

@@ -184,12 +184,15 @@ def _direct_spans(text: str) -> list[tuple[int, int, int, int]]:
     return spans
 
 
-def _headline_end(text: str) -> int:
-    """The end of the text's first line when it is a headline: a short line followed by a line
-    break that does not end like a sentence (Reuters' "BAHIA COCOA REVIEW", a BBC title); else 0."""
+def _headline_end(text: str, title: str | None = None) -> int:
+    """The end of the text's first line when it is a headline: the document's title, or a short
+    line followed by a line break that does not end like a sentence (Reuters' "BAHIA COCOA
+    REVIEW", a BBC title); else 0."""
     end = text.find("\n")
     if end == -1 or end > 250:
         return 0
+    if title and " ".join(text[:end].split()) == " ".join(title.split()):
+        return end
     line = text[:end].rstrip().rstrip("»”\"’ ")
     return end if line and line[-1] not in ".:;" else 0
 
@@ -301,9 +304,14 @@ class _Speakers:
 
 
 def find_quotations(
-    text: str, sentences: list[tuple[int, int]], mentions: list[Mention], language_rules: LanguageRules
+    text: str,
+    sentences: list[tuple[int, int]],
+    mentions: list[Mention],
+    language_rules: LanguageRules,
+    title: str | None = None,
 ) -> list[Quotation]:
-    """The quotations of one document: `sentences` are (start, end) offsets into `text`, `mentions`
+    """The quotations of one document (whose title, when known, may open its text as a headline):
+    `sentences` are (start, end) offsets into `text`, `mentions`
     its entity mentions in the text."""
     patterns = _patterns(language_rules.quotations)
     speakers = _Speakers(mentions, patterns, text, language_rules.quotations)
@@ -316,7 +324,7 @@ def find_quotations(
     def paragraph_start(position: int) -> int:
         return _paragraph_start(text, position)
 
-    headline_end = _headline_end(text)
+    headline_end = _headline_end(text, title)
     quotations: list[Quotation] = []
     previous: Quotation | None = None
     for opener, start, end, after in _direct_spans(text):
