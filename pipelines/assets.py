@@ -309,20 +309,25 @@ def extract(
     entity_mentions: pl.DataFrame,
     extraction_rules: ExtractionRules,
     warehouse: Warehouse,
+    workers: Workers,
 ):
     """Quotations with their speakers, money and percentages, and dates mentioned (resolved against
-    the publication date), by the rules of config/extraction/<language>.toml; new documents only."""
+    the publication date), by the rules of config/extraction/<language>.toml; new documents only,
+    in batches over the worker processes."""
     started = time.perf_counter()
-    extracted = extraction.extract(
-        documents,
-        sentences,
-        entity_mentions,
-        extraction_rules.load(),
-        extraction_rules.fingerprint(),
-        previous=tuple(
-            warehouse.read_previous(table) for table in (schema.QUOTATIONS, schema.AMOUNTS, schema.DATE_MENTIONS)
-        ),
-    )
+    with workers.pool(context.log) as pool:
+        extracted = extraction.extract(
+            documents,
+            sentences,
+            entity_mentions,
+            extraction_rules.load(),
+            extraction_rules.fingerprint(),
+            previous=tuple(
+                warehouse.read_previous(table) for table in (schema.QUOTATIONS, schema.AMOUNTS, schema.DATE_MENTIONS)
+            ),
+            map_batches=lambda function, frame: pool.map_frame(function, frame, label="extract"),
+        )
+    processes = pool.processes_used
     context.log.info(
         f"{extracted.quotations.height} quotations, {extracted.amounts.height} amounts, "
         f"{extracted.date_mentions.height} dates; {extracted.n_extracted} documents extracted, "
@@ -335,6 +340,7 @@ def extract(
         metadata={
             "documents_extracted": extracted.n_extracted,
             "documents_reused": extracted.n_reused,
+            "worker_processes": processes,
             "speaker_resolution": resolutions,
         },
     )

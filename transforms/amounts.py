@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from transforms.extraction_rules import AmountRules, LanguageRules, words_pattern
+from transforms.extraction_rules import AmountRules, LanguageRules, compiled_for, words_pattern
 
 # Digits with thousands groups (space, no-break or thin space, comma or dot) and a decimal part.
 _NUMBER = (
@@ -64,17 +64,11 @@ def parse_number(token: str, decimal_separator: str) -> float | None:
     return None
 
 
-_COMPILED: dict[int, tuple[AmountRules, dict[str, re.Pattern]]] = {}
 
 
 def _patterns(rules: AmountRules) -> dict[str, re.Pattern]:
-    """The compiled patterns of `rules` (compiled once per rules object)."""
-    cached = _COMPILED.get(id(rules))
-    if cached is not None and cached[0] is rules:
-        return cached[1]
-    patterns = _compile(rules)
-    _COMPILED[id(rules)] = (rules, patterns)
-    return patterns
+    """The compiled patterns of `rules` (compiled once per content of the rules)."""
+    return compiled_for(rules, _compile)
 
 
 def _compile(rules: AmountRules) -> dict[str, re.Pattern]:

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from transforms.extraction_rules import DateRules, LanguageRules, words_pattern
+from transforms.extraction_rules import DateRules, LanguageRules, compiled_for, words_pattern
 
 GRANULARITY_NEEDS = {"day": ("second", "day"), "week": ("second", "day"), "month": ("second", "day", "month"), "year": ("second", "day", "month", "year")}
 
@@ -31,13 +31,13 @@ class DateMention:
     status: str  # resolved | no_anchor | anchor_too_coarse | unparsed
 
 
-_COMPILED: dict[int, tuple[DateRules, dict[str, re.Pattern]]] = {}
 
 
 def _patterns(rules: DateRules) -> dict[str, re.Pattern]:
-    cached = _COMPILED.get(id(rules))
-    if cached is not None and cached[0] is rules:
-        return cached[1]
+    return compiled_for(rules, _compile)
+
+
+def _compile(rules: DateRules) -> dict[str, re.Pattern]:
     month = rf"(?P<month>{words_pattern(list(rules.months))})\.?"
     day = r"(?P<day>[0-3]?\d)(?:er|st|nd|rd|th)?"
     year = r"(?P<year>(?:19|20)\d{2})"
@@ -72,9 +72,7 @@ def _patterns(rules: DateRules) -> dict[str, re.Pattern]:
     patterns["any_weekday"] = rf"\b{words_pattern(list(rules.weekdays))}\b"
     patterns["any_year"] = r"(?:19|20)\d{2}"
     patterns["any_ago"] = rf"\b(?:{words_pattern(list(rules.ago_after) + list(rules.ago_before))})\b"
-    compiled = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in patterns.items()}
-    _COMPILED[id(rules)] = (rules, compiled)
-    return compiled
+    return {name: re.compile(pattern, re.IGNORECASE) for name, pattern in patterns.items()}
 
 
 def _shift_month(date: dt.date, months: int) -> dt.date:

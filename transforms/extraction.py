@@ -10,9 +10,12 @@ saw are taken over from it (`reusable`), so a rerun extracts new documents only.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -127,12 +130,15 @@ def extract(
     rules: dict[str, LanguageRules],
     fingerprint: str,
     previous: tuple[pl.DataFrame | None, pl.DataFrame | None, pl.DataFrame | None] = (None, None, None),
+    map_batches: Callable[[Callable[[pl.DataFrame], Any], pl.DataFrame], list[Any]] = lambda function, frame: [function(frame)],
 ) -> Extracted:
     """The three tables for the current documents of `documents` (core.documents rows).
 
     `fingerprint` names the rules and code; each row records it with the document's analysis
     fingerprint (its sentences and mentions). `previous` are the last run's three tables: rows of
-    documents they hold under the same fingerprints are kept, the other documents extracted."""
+    documents they hold under the same fingerprints are kept, the other documents extracted.
+    `map_batches(function, frame)` applies `function` to batches of `frame` and returns the results
+    in batch order (the worker pool's `map_frame`; by default the whole frame in this process)."""
     current = documents.filter(pl.col("is_current")) if "is_current" in documents.columns else documents
     current = current.with_columns(
         pl.concat_str(pl.lit(fingerprint), pl.col("analysis_fingerprint").fill_null(""), separator=":").alias("_fp")
@@ -144,29 +150,27 @@ def extract(
     done = _documents_done(current, previous)
     fresh = current.join(done, on=["doc_id", "_fp"], how="anti").filter(pl.col("language").is_in(list(rules)))
     fresh_ids = fresh.select("doc_id")
-    by_doc_sentences: dict[str, list[tuple[int, int, float | None]]] = {}
-    for doc_id, start, end, sentiment in (
-        sentences.join(fresh_ids, on="doc_id", how="semi").select("doc_id", "start_char", "end_char", "sentiment").iter_rows()
-    ):
-        by_doc_sentences.setdefault(doc_id, []).append((start, end, sentiment))
-    by_doc_mentions: dict[str, list[Mention]] = {}
-    for doc_id, start, end, label, text, entity_id in (
+    nested_sentences = (
+        sentences.join(fresh_ids, on="doc_id", how="semi")
+        .group_by("doc_id")
+        .agg(pl.struct("start_char", "end_char", "sentiment").alias("sentences"))
+    )
+    nested_mentions = (
         mentions.join(fresh_ids, on="doc_id", how="semi")
         .filter(pl.col("field") == "text")
-        .select("doc_id", "start_char", "end_char", "label", "mention_text", "entity_id")
-        .iter_rows()
-    ):
-        by_doc_mentions.setdefault(doc_id, []).append(Mention(start, end, label, text, entity_id))
+        .group_by("doc_id")
+        .agg(pl.struct("start_char", "end_char", "label", "mention_text", "entity_id").alias("mentions"))
+    )
+    batches = (
+        fresh.select(*DOCUMENT_INPUTS, "_fp")
+        .join(nested_sentences, on="doc_id", how="left")
+        .join(nested_mentions, on="doc_id", how="left")
+        .sort("doc_id")
+    )
+    results = map_batches(functools.partial(extract_batch, rules=rules), batches) if batches.height else []
     rows: tuple[list[dict], list[dict], list[dict]] = ([], [], [])
-    for document in fresh.select(*DOCUMENT_INPUTS, "_fp").iter_rows(named=True):
-        parts = extract_document(
-            document,
-            by_doc_sentences.get(document["doc_id"], []),
-            by_doc_mentions.get(document["doc_id"], []),
-            rules[document["language"]],
-            document["_fp"],
-        )
-        for collected, part in zip(rows, parts, strict=True):
+    for result in results:
+        for collected, part in zip(rows, result, strict=True):
             collected.extend(part)
     tables = []
     for table, collected, old in zip((QUOTATIONS, AMOUNTS, DATE_MENTIONS), rows, previous, strict=True):
@@ -180,6 +184,22 @@ def extract(
         )
         tables.append(pl.concat([kept, new]).sort("doc_id", "start_char", "end_char", table.key[0]))
     return Extracted(*tables, n_extracted=fresh.height, n_reused=done.height)
+
+
+def extract_batch(batch: pl.DataFrame, rules: dict[str, LanguageRules]) -> tuple[list[dict], list[dict], list[dict]]:
+    """The rows of a batch of documents (DOCUMENT_INPUTS, `_fp`, and their `sentences` and
+    `mentions` as lists of structs): what a worker process runs."""
+    rows: tuple[list[dict], list[dict], list[dict]] = ([], [], [])
+    for document in batch.iter_rows(named=True):
+        sentences = [(s["start_char"], s["end_char"], s["sentiment"]) for s in document["sentences"] or []]
+        mentions = [
+            Mention(m["start_char"], m["end_char"], m["label"], m["mention_text"], m["entity_id"])
+            for m in document["mentions"] or []
+        ]
+        parts = extract_document(document, sentences, mentions, rules[document["language"]], document["_fp"])
+        for collected, part in zip(rows, parts, strict=True):
+            collected.extend(part)
+    return rows
 
 
 def _documents_done(current: pl.DataFrame, previous: tuple[pl.DataFrame | None, ...]) -> pl.DataFrame:

@@ -16,6 +16,26 @@ from typing import Any
 EXTRACTION_VERSION = "extraction-1"
 
 
+_BY_IDENTITY: dict[int, tuple[object, object]] = {}
+_BY_CONTENT: dict[str, object] = {}
+
+
+def compiled_for(rules: object, build):
+    """`build(rules)` (compiled patterns), once per content of `rules`: worker processes receive an
+    equal copy of the rules with every batch, which must not compile them again, nor pile up."""
+    cached = _BY_IDENTITY.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    key = f"{type(rules).__name__}:{rules!r}"
+    value = _BY_CONTENT.get(key)
+    if value is None:
+        value = _BY_CONTENT[key] = build(rules)
+    if len(_BY_IDENTITY) > 64:
+        _BY_IDENTITY.clear()
+    _BY_IDENTITY[id(rules)] = (rules, value)
+    return value
+
+
 def words_pattern(phrases: list[str] | tuple[str, ...]) -> str:
     """A regex alternative matching any of `phrases` as whole words, longest first, any spacing."""
     ordered = sorted({phrase.strip().lower() for phrase in phrases if phrase.strip()}, key=lambda p: (-len(p), p))

@@ -24,7 +24,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 
-from transforms.extraction_rules import LanguageRules, QuotationRules, words_pattern
+from transforms.extraction_rules import LanguageRules, QuotationRules, compiled_for, words_pattern
 
 OPENERS = {"«": "»”\"", "“": "”\"»", "„": "“”\"", '"': "\"”»", "‘": "’'"}
 SPEAKER_LABELS = ("PERSON", "ORG")
@@ -62,13 +62,13 @@ class Quotation:
     speaker_resolution: str = "none"
 
 
-_COMPILED: dict[int, tuple[QuotationRules, dict[str, re.Pattern]]] = {}
 
 
 def _patterns(rules: QuotationRules) -> dict[str, re.Pattern]:
-    cached = _COMPILED.get(id(rules))
-    if cached is not None and cached[0] is rules:
-        return cached[1]
+    return compiled_for(rules, _compile)
+
+
+def _compile(rules: QuotationRules) -> dict[str, re.Pattern]:
     auxiliary = r"(?:(?:a|ont|avait|avaient|aurait|has|had|have|was|were|is)\s+(?:(?:également|aussi|encore|ensuite|déjà|alors|also|further|later|then|earlier)\s+)?)?"
     verb = rf"(?P<verb>{auxiliary}{words_pattern(rules.speech_verbs)})(?![\w-])"
     complementiser = words_pattern(rules.complementisers)
@@ -103,8 +103,7 @@ def _patterns(rules: QuotationRules) -> dict[str, re.Pattern]:
 
         "role": re.compile(rf"\b(?P<role>{role})", re.IGNORECASE),
     }
-    _COMPILED[id(rules)] = (rules, compiled)
-    _GATES[id(compiled)] = _make_gates(rules)
+    compiled["gates"] = _make_gates(rules)  # type: ignore[assignment]
     return compiled
 
 
@@ -461,12 +460,9 @@ class _Gates:
     according_phrases: tuple[str, ...]
 
 
-_GATES: dict[int, _Gates] = {}
-
-
-def _gates(patterns: dict[str, re.Pattern]) -> _Gates:
+def _gates(patterns: dict) -> _Gates:
     """Single-word and several-word speech verbs and cues of the rules `patterns` were made from."""
-    return _GATES[id(patterns)]
+    return patterns["gates"]
 
 
 def _make_gates(rules: QuotationRules) -> _Gates:
