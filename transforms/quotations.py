@@ -266,13 +266,7 @@ class _Speakers:
         """The speaker named in text[start:end] (the cue's subject or object), else a pronoun or role there."""
         mention = self.in_window(start, end, nearest_to)
         if mention is not None:
-            return {
-                "speaker_start": mention.start,
-                "speaker_end": mention.end,
-                "speaker_text": mention.text,
-                "speaker_entity_id": mention.entity_id,
-                "speaker_resolution": "mention",
-            }
+            return _named(mention, "mention")
         window = self.text[start:end]
         pronoun = self.patterns["pronoun"].search(window)
         role = self.patterns["role"].search(window)
@@ -438,14 +432,17 @@ def _continuation(text: str, opener: int, previous: Quotation | None, speakers: 
         }
     else:
         chosen = person if person_near else speakers.salient_before(opener, "PERSON")
-    if chosen is None:
-        return {}
+    return _named(chosen, "continuation") if chosen is not None else {}
+
+
+def _named(mention: Mention, resolution: str) -> dict:
+    """The speaker fields of a quotation whose speaker is `mention`."""
     return {
-        "speaker_start": chosen.start,
-        "speaker_end": chosen.end,
-        "speaker_text": chosen.text,
-        "speaker_entity_id": chosen.entity_id,
-        "speaker_resolution": "continuation",
+        "speaker_start": mention.start,
+        "speaker_end": mention.end,
+        "speaker_text": mention.text,
+        "speaker_entity_id": mention.entity_id,
+        "speaker_resolution": resolution,
     }
 
 
