@@ -81,6 +81,7 @@ def extract_document(
                 "speaker_end_char": q.speaker_end,
                 "speaker_entity_id": q.speaker_entity_id,
                 "speaker_resolution": q.speaker_resolution,
+                "speaker_name": q.speaker_name,
                 "sentiment": _quote_sentiment(q.start, q.end, sentences),
                 "extraction_fingerprint": fingerprint,
             }

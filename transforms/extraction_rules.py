@@ -53,6 +53,7 @@ class QuotationRules:
     determiners: tuple[str, ...]
     organisation_roles: tuple[str, ...] = ()
     organisation_pronouns: tuple[str, ...] = ()
+    organisation_suffixes: tuple[str, ...] = ()  # "Corp", "Inc", "SA": a capitalised name ending so is an organisation
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def parse_rules(language: str, text: str) -> LanguageRules:
             determiners=_strings(q, "determiners"),
             organisation_roles=_strings(q, "organisation_roles"),
             organisation_pronouns=_strings(q, "organisation_pronouns"),
+            organisation_suffixes=tuple(str(value) for value in q.get("organisation_suffixes", [])),  # case as written
         ),
         amounts=AmountRules(
             currencies={key.lower(): _currency(str(value)) for key, value in a.get("currencies", {}).items()},

@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from transforms.extraction_rules import LanguageRules, QuotationRules, compiled_for, words_pattern
 
 OPENERS = {"«": "»”\"", "“": "”\"»", "„": "“”\"", '"': "\"”»", "‘": "’'"}
 SPEAKER_LABELS = ("PERSON", "ORG")
+OTHER_SPEAKER_LABELS = ("LOC", "GPE", "MISC")  # speakers only right beside the cue: "L'Allemagne a annoncé"
+LEADING = re.compile(r"[\s,:]*(?:(?:le|la|les|l'|l’|the|du|de la|des)\s*)?", re.IGNORECASE)
 TITLE_CUES = re.compile(
     r"(?:intitulée?s?|baptisée?s?|surnommée?s?|appelée?s?|nommée?s?|titled|entitled|called|dubbed|nicknamed|"
     r"known as|so-called)\s*[:,]?\s*$",
@@ -37,6 +40,8 @@ MIN_WORDS_WITHOUT_CUE = 3
 READ_ALSO = re.compile(r"\s*(?:lire aussi|à lire aussi|read more|also read|related|voir aussi)\b", re.IGNORECASE)
 ADDRESSEE = re.compile(r"(?:\b(?:à|au|aux|(?<!according )to|told|tells|with|avec)\s+(?:la\s+|le\s+|l'|les\s+|the\s+)?)$", re.IGNORECASE)
 CONTINUATION_PARAGRAPHS = 2  # a quotation without a cue continues a speaker of the last two paragraphs
+SPEAKER_MEMORY_PARAGRAPHS = 3  # "il a ajouté", "the company said": a speaker named in the last three paragraphs
+APPOSITION = re.compile(r",[^,;:]{1,80},\s*$")  # "Leah Lipsich, de Regeneron, a déclaré": the subject is before it
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class Mention:
     label: str
     text: str
     entity_id: str | None
+    name: str | None = None  # the fullest form the document writes it in, when `text` is a short one
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class Quotation:
     speaker_text: str | None = None
     speaker_entity_id: str | None = None
     speaker_resolution: str = "none"
+    speaker_name: str | None = None  # the name the speaker stands for, as written where it is named
 
 
 
@@ -70,7 +77,7 @@ def _patterns(rules: QuotationRules) -> dict[str, re.Pattern]:
 
 def _compile(rules: QuotationRules) -> dict[str, re.Pattern]:
     auxiliary = r"(?:(?:a|ont|avait|avaient|aurait|has|had|have|was|were|is)\s+(?:(?:également|aussi|encore|ensuite|déjà|alors|also|further|later|then|earlier)\s+)?)?"
-    verb = rf"(?P<verb>{auxiliary}{words_pattern(rules.speech_verbs)})(?![\w-])"
+    verb = rf"(?<![\w-])(?P<verb>{auxiliary}{words_pattern(rules.speech_verbs)})(?![\w-])"
     complementiser = words_pattern(rules.complementisers)
     according = words_pattern(rules.according_to)
     pronoun = words_pattern(rules.pronouns)
@@ -100,6 +107,13 @@ def _compile(rules: QuotationRules) -> dict[str, re.Pattern]:
             re.DOTALL,
         ),
         "pronoun": re.compile(rf"(?<!\w)(?P<pronoun>{pronoun})\b", re.IGNORECASE),
+        # "Telxon Corp", "Esselte Business Systems Inc": capitalised words ending with a company suffix (case as written)
+        "suffixed": re.compile(
+            rf"(?<![\w.&'-])(?:[A-Z][\w&.'-]*\s+(?:(?:and|&|of|de|du|des)\s+)?){{1,5}}"
+            rf"(?:{'|'.join(re.escape(suffix) for suffix in sorted(rules.organisation_suffixes, key=len, reverse=True))})(?![\w&-])\.?"
+        )
+        if rules.organisation_suffixes
+        else None,
 
         "role": re.compile(rf"\b(?P<role>{role})", re.IGNORECASE),
     }
@@ -211,6 +225,65 @@ def _next_opener(text: str, position: int) -> int | None:
     return best
 
 
+def _overlaps(mentions: list[Mention], starts: list[int], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps one of `mentions` (sorted by start; `starts` their starts)."""
+    index = bisect_right(starts, end - 1)
+    return any(m.end > start for m in mentions[max(0, index - 8) : index])
+
+
+def _suffixed_organisations(text: str, mentions: list[Mention], patterns: dict) -> list[Mention]:
+    """Organisations the NER missed whose name ends with a company suffix ("Telxon Corp said …"),
+    where no mention is; linked to an organisation of the document written the same way, case aside
+    (the headline's "TELXON")."""
+    pattern = patterns.get("suffixed")
+    if pattern is None:
+        return []
+    starts = [m.start for m in mentions]
+    known = {m.text.casefold(): m.entity_id for m in mentions if m.label == "ORG" and m.entity_id}
+    found = []
+    for match in pattern.finditer(text):
+        start, end = match.start(), match.end()
+        name = match.group().rstrip(".")
+        end = start + len(name)
+        if name.split()[0] in ("The", "A", "An", "Le", "La", "Les"):
+            start += len(name.split()[0]) + 1
+            name = text[start:end]
+        if len(name.split()) < 2 or _overlaps(mentions, starts, start, end):
+            continue
+        head = " ".join(name.split()[:-1]).casefold()
+        found.append(Mention(start, end, "ORG", name, known.get(name.casefold()) or known.get(head)))
+    return found
+
+
+def _repeated_names(text: str, mentions: list[Mention], named: list[Mention]) -> list[Mention]:
+    """A person or organisation the NER found once, named again where it found nothing ("Sousa
+    souligne que" after "Monica Sousa"): its full name, or a person's last name, written alike
+    elsewhere in the document. A form two entities share is left out."""
+    forms: dict[str, set[tuple[str, str | None]]] = {}
+    for mention in named:
+        if not _antecedent(mention):
+            continue
+        key = (mention.label, mention.entity_id or mention.text)
+        forms.setdefault(mention.text, set()).add(key)
+        words = mention.text.split()
+        if mention.label == "PERSON" and len(words) > 1 and len(words[-1]) > 2 and words[-1][0].isupper():
+            forms.setdefault(words[-1], set()).add(key)
+    by_key = {(m.label, m.entity_id or m.text): m for m in named}
+    unique = {form: next(iter(keys)) for form, keys in forms.items() if len(keys) == 1}
+    if not unique:
+        return []
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(f) for f in sorted(unique, key=len, reverse=True)) + r")(?![\w-])")
+    starts = [m.start for m in mentions]
+    found = []
+    for match in pattern.finditer(text):
+        if _overlaps(mentions, starts, match.start(), match.end()):
+            continue
+        label, _ = unique[match.group()]
+        source = by_key[unique[match.group()]]
+        found.append(Mention(match.start(), match.end(), label, match.group(), source.entity_id, source.name or source.text))
+    return found
+
+
 def _antecedent(mention: Mention) -> bool:
     """A mention a pronoun or a role may stand for: a name written in mixed case (not a headline's
     capitals, "UNOCAL", nor a lower-case misfire of the NER, "cts")."""
@@ -222,8 +295,16 @@ class _Speakers:
     """Speaker resolution over one document's person and organisation mentions."""
 
     def __init__(self, mentions: list[Mention], patterns: dict[str, re.Pattern], text: str, rules: QuotationRules):
-        self.mentions = sorted((m for m in mentions if m.label in SPEAKER_LABELS), key=lambda m: m.start)
+        named = [m for m in mentions if m.label in SPEAKER_LABELS]
+        found = sorted(mentions, key=lambda m: m.start)
+        named += _suffixed_organisations(text, found, patterns)
+        named += _repeated_names(text, sorted([*found, *named], key=lambda m: m.start), named)
+        self.mentions = sorted(named, key=lambda m: (m.start, m.end))
         self.starts = [m.start for m in self.mentions]
+        self.others = [m for m in found if m.label in OTHER_SPEAKER_LABELS]
+        self.other_starts = [m.start for m in self.others]
+        self.by_span = {(m.start, m.end): m for m in self.mentions}
+        self.times_named = Counter(m.entity_id or m.text for m in self.mentions)
         self.patterns = patterns
         self.text = text
         self.organisation_roles = frozenset(rules.organisation_roles)
@@ -232,13 +313,30 @@ class _Speakers:
     def in_window(self, start: int, end: int, nearest_to: int) -> Mention | None:
         inside = [
             m
-            for m in self.mentions
-            if m.start >= start and m.end <= end and not ADDRESSEE.search(self.text[max(0, m.start - 24) : m.start])
+            for m in self.mentions[bisect_right(self.starts, start - 1) : bisect_right(self.starts, end)]
+            if m.end <= end and not ADDRESSEE.search(self.text[max(0, m.start - 24) : m.start])
         ]
         if not inside:
-            return None
+            return self._place_or_work(start, end, nearest_to)
+        if nearest_to >= end:  # the subject before the verb: not a name inside an apposition ("X, de Y, a dit")
+            apposition = APPOSITION.search(self.text, start, end)
+            if apposition is not None:
+                inside = [m for m in inside if m.end <= apposition.start()] or inside
         people = [m for m in inside if m.label == "PERSON"] or inside
         return min(people, key=lambda m: (abs(m.start - nearest_to), m.start))
+
+    def _place_or_work(self, start: int, end: int, nearest_to: int) -> Mention | None:
+        """With no person or organisation in the window, a country, place or title right beside the
+        cue speaks ("L'Allemagne a annoncé que", "selon The Economist"): directly before the verb,
+        or first in the window after it."""
+        for mention in self.others[bisect_right(self.other_starts, start - 1) : bisect_right(self.other_starts, end)]:
+            if mention.end > end:
+                break
+            if nearest_to >= end and not self.text[mention.end : end].strip():
+                return mention
+            if nearest_to <= start and LEADING.fullmatch(self.text[start : mention.start]):
+                return mention
+        return None
 
     def last_person_before(self, position: int, label: str = "PERSON") -> Mention | None:
         index = bisect_right(self.starts, position)
@@ -246,6 +344,17 @@ class _Speakers:
             if mention.label == label and mention.end <= position and _antecedent(mention):
                 return mention
         return None
+
+    def most_named_between(self, start: int, end: int) -> Mention | None:
+        """Of the people named in [start, end), the one the document names most (ties: the last)."""
+        people = [
+            m
+            for m in self.mentions[bisect_right(self.starts, start - 1) : bisect_right(self.starts, end)]
+            if m.label == "PERSON" and m.end <= end and _antecedent(m)
+        ]
+        if not people:
+            return None
+        return max(reversed(people), key=lambda m: self.times_named[m.entity_id or m.text])
 
     def salient_before(self, position: int, label: str) -> Mention | None:
         """The `label` entity mentioned most often before `position` (ties: the first mentioned)."""
@@ -280,6 +389,7 @@ class _Speakers:
                 "speaker_text": role["role"],
                 "speaker_entity_id": stands_for.entity_id if stands_for else None,
                 "speaker_resolution": "title_or_role",
+                "speaker_name": _name(stands_for) if stands_for else None,
             }
         if pronoun is not None:
             if pronoun["pronoun"].lower() in self.organisation_pronouns:
@@ -292,6 +402,7 @@ class _Speakers:
                 "speaker_text": pronoun["pronoun"],
                 "speaker_entity_id": antecedent.entity_id if antecedent else None,
                 "speaker_resolution": "pronoun",
+                "speaker_name": _name(antecedent) if antecedent else None,
             }
         return {}
 
@@ -381,7 +492,41 @@ def find_quotations(
         quotation = _reported(sentence, sentence_start, patterns, speakers)
         if quotation is not None:
             quotations.append(quotation)
-    return sorted(quotations, key=lambda q: (q.start, q.end))
+    return _last_speakers(sorted(quotations, key=lambda q: (q.start, q.end)), speakers, text, language_rules.quotations)
+
+
+def _last_speakers(quotations: list[Quotation], speakers: _Speakers, text: str, rules: QuotationRules) -> list[Quotation]:
+    """A pronoun ("a-t-il ajouté", "he said") or an organisation's role ("the company said", "it
+    said") stands for the last speaker of its kind a quotation named in the last three paragraphs,
+    rather than for whoever was mentioned last ("… a déclaré que le retour de Pochettino …" does not
+    make Pochettino the next "il"); without one, the first resolution stays."""
+    sites = sorted(
+        (q.speaker_start, mention)
+        for q in quotations
+        if q.speaker_resolution == "mention"
+        and (mention := speakers.by_span.get((q.speaker_start, q.speaker_end))) is not None
+        and _antecedent(mention)
+    )
+    if not sites:
+        return quotations
+    organisation_pronouns = frozenset(rules.organisation_pronouns)
+    organisation_roles = frozenset(rules.organisation_roles)
+    resolved = []
+    for quotation in quotations:
+        kind = None
+        said = (quotation.speaker_text or "").lower()
+        if quotation.speaker_resolution == "pronoun":
+            kind = "ORG" if said in organisation_pronouns else "PERSON"
+        elif quotation.speaker_resolution == "title_or_role" and set(said.replace("'", " ").split()) & organisation_roles:
+            kind = "ORG"
+        if kind is not None:
+            position = min(quotation.start, quotation.speaker_start)
+            since = _paragraphs_back(text, position, SPEAKER_MEMORY_PARAGRAPHS)
+            earlier = [m for at, m in sites if since <= at < position and m.label == kind]
+            if earlier:
+                quotation = replace(quotation, speaker_entity_id=earlier[-1].entity_id, speaker_name=_name(earlier[-1]))
+        resolved.append(quotation)
+    return resolved
 
 
 def _paragraph_start(text: str, position: int) -> int:
@@ -421,7 +566,9 @@ def _continuation(text: str, opener: int, previous: Quotation | None, speakers: 
     person_near = person is not None and person.start >= window_start
     previous_near = previous_known and previous.start >= window_start
     if person_near and (not previous_near or person.start >= previous.end):
-        chosen = person
+        # a new speaker introduced since: of the people named there, the one the document names most
+        since = max(window_start, previous.end) if previous_near else window_start
+        chosen = speakers.most_named_between(since, opener) or person
     elif previous_known:
         return {
             "speaker_start": previous.speaker_start,
@@ -429,6 +576,7 @@ def _continuation(text: str, opener: int, previous: Quotation | None, speakers: 
             "speaker_text": previous.speaker_text,
             "speaker_entity_id": previous.speaker_entity_id,
             "speaker_resolution": "continuation",
+            "speaker_name": previous.speaker_name,
         }
     else:
         chosen = person if person_near else speakers.salient_before(opener, "PERSON")
@@ -443,7 +591,12 @@ def _named(mention: Mention, resolution: str) -> dict:
         "speaker_text": mention.text,
         "speaker_entity_id": mention.entity_id,
         "speaker_resolution": resolution,
+        "speaker_name": _name(mention),
     }
+
+
+def _name(mention: Mention) -> str:
+    return mention.name or mention.text
 
 
 _TOKEN = re.compile(r"[\w'’-]+")

@@ -405,6 +405,7 @@ QUOTATIONS = Table(
         ("speaker_end_char", pl.Int32, "offset after speaker_text"),
         ("speaker_entity_id", pl.String, "the speaking entity (core.entities), when the speaker is or stands for one"),
         ("speaker_resolution", pl.String, "mention, pronoun, title_or_role, continuation or none"),
+        ("speaker_name", pl.String, "the name the speaker stands for, as the document writes it where it names them (a pronoun's or role's antecedent; a name the NER missed, such as \"Telxon Corp\")"),
         ("sentiment", pl.Float64, "mean sentiment of the sentences the quotation covers, weighted by overlap (-1…1)"),
         _FINGERPRINT,
     ),

@@ -29,7 +29,7 @@ final as (
         quotations.quote_kind,
         quotations.quote_text,
         quotations.cue_text,
-        coalesce(entities.entity_name, quotations.speaker_text) as speaker_name,
+        coalesce(entities.entity_name, quotations.speaker_name, quotations.speaker_text) as speaker_name,
         quotations.speaker_entity_id,
         entities.entity_label as speaker_label,
         quotations.speaker_resolution,

@@ -19,6 +19,7 @@ final as (
         speaker_end_char,
         speaker_entity_id,
         speaker_resolution,
+        speaker_name,
         cast(sentiment as double) as quote_sentiment
     from source
 )
