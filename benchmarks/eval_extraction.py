@@ -12,8 +12,8 @@ core.amounts and core.date_mentions with `benchmarks/gold/extraction_gold.jsonl`
   gold quotations nested in another gold quotation of the document (annotators sometimes marked
   both a reported clause and the quoted words inside it) count once for recall;
 - speaker accuracy over matched quotations whose gold speaker is a named person or organisation:
-  one of the predicted speaker's names (the speaking entity's canonical name and aliases, else the
-  name it stands for, `speaker_name`, else the cue's words) and the gold name share their last word, case and accents aside;
+  one of the predicted speaker's names (the speaking entity's canonical name and aliases, and the
+  name it stands for as the document writes it, `speaker_name`, else the cue's words) and the gold name share their last word, case and accents aside;
 - the share of predicted direct quotations with a speaker;
 - amounts: precision, recall and F1 of (kind, value within 0.5 %, currency);
 - dates: span precision, recall and F1 (the same word-overlap rule), and resolution accuracy over
@@ -189,7 +189,7 @@ def report(gold, doc_of, names, quotations, amounts, dates, show_errors: bool) -
             errors.append(f"{item['id']}: not in core.documents")
         # quotations
         predicted = [
-            {**q, "text": q["quote_text"], "speaker": names.get(q["speaker_entity_id"]) or [q.get("speaker_name") or q["speaker_text"]]}
+            {**q, "text": q["quote_text"], "speaker": [*names.get(q["speaker_entity_id"], []), q.get("speaker_name") or q["speaker_text"]]}
             for q in quotations.get(doc_id, [])
         ]
         gold_q = item["quotations"]

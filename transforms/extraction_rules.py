@@ -54,6 +54,12 @@ class QuotationRules:
     organisation_roles: tuple[str, ...] = ()
     organisation_pronouns: tuple[str, ...] = ()
     organisation_suffixes: tuple[str, ...] = ()  # "Corp", "Inc", "SA": a capitalised name ending so is an organisation
+    plural_pronouns: tuple[str, ...] = ()  # "ils", "they": never one person
+    masculine_pronouns: tuple[str, ...] = ()
+    feminine_pronouns: tuple[str, ...] = ()
+    masculine_titles: tuple[str, ...] = ()  # "M.", "Mr": the person named after it is a man
+    feminine_titles: tuple[str, ...] = ()
+    other_titles: tuple[str, ...] = ()  # "Dr", "Pr": a title, not a name, when the NER takes it alone
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,12 @@ def parse_rules(language: str, text: str) -> LanguageRules:
             organisation_roles=_strings(q, "organisation_roles"),
             organisation_pronouns=_strings(q, "organisation_pronouns"),
             organisation_suffixes=tuple(str(value) for value in q.get("organisation_suffixes", [])),  # case as written
+            plural_pronouns=_strings(q, "plural_pronouns"),
+            masculine_pronouns=_strings(q, "masculine_pronouns"),
+            feminine_pronouns=_strings(q, "feminine_pronouns"),
+            masculine_titles=_strings(q, "masculine_titles"),
+            feminine_titles=_strings(q, "feminine_titles"),
+            other_titles=_strings(q, "other_titles"),
         ),
         amounts=AmountRules(
             currencies={key.lower(): _currency(str(value)) for key, value in a.get("currencies", {}).items()},

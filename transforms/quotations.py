@@ -30,7 +30,8 @@ from transforms.extraction_rules import LanguageRules, QuotationRules, compiled_
 OPENERS = {"«": "»”\"", "“": "”\"»", "„": "“”\"", '"': "\"”»", "‘": "’'"}
 SPEAKER_LABELS = ("PERSON", "ORG")
 OTHER_SPEAKER_LABELS = ("LOC", "GPE", "MISC")  # speakers only right beside the cue: "L'Allemagne a annoncé"
-LEADING = re.compile(r"[\s,:]*(?:(?:le|la|les|l'|l’|the|du|de la|des)\s*)?", re.IGNORECASE)
+# before a name that follows its cue: a determiner and up to three lower-case words ("le clinicien-chercheur Dr X")
+LEADING = re.compile(r"[\s,:]*(?:(?:le|la|les|l'|l’|the|du|de la|des)\s*)?(?:[a-zà-öø-ÿ][\w'’-]*\s+){0,3}")
 TITLE_CUES = re.compile(
     r"(?:intitulée?s?|baptisée?s?|surnommée?s?|appelée?s?|nommée?s?|titled|entitled|called|dubbed|nicknamed|"
     r"known as|so-called)\s*[:,]?\s*$",
@@ -107,6 +108,10 @@ def _compile(rules: QuotationRules) -> dict[str, re.Pattern]:
             re.DOTALL,
         ),
         "pronoun": re.compile(rf"(?<!\w)(?P<pronoun>{pronoun})\b", re.IGNORECASE),
+        "speech_verb": re.compile(verb, re.IGNORECASE),
+        "according_cue": re.compile(rf"(?<![\w-])(?:{according})(?![\w-])", re.IGNORECASE),
+        # "X a déclaré à la BBC que cela montrait que … : «": a cue further back, when a colon opens the quotation
+        "cue_before_colon": re.compile(rf"{verb}\b[^.;!?«»“”\"]{{0,160}}?:\s*$", re.IGNORECASE),
         # "Telxon Corp", "Esselte Business Systems Inc": capitalised words ending with a company suffix (case as written)
         "suffixed": re.compile(
             rf"(?<![\w.&'-])(?:[A-Z][\w&.'-]*\s+(?:(?:and|&|of|de|du|des)\s+)?){{1,5}}"
@@ -284,6 +289,25 @@ def _repeated_names(text: str, mentions: list[Mention], named: list[Mention]) ->
     return found
 
 
+def _genders(text: str, mentions: list[Mention], rules: QuotationRules) -> dict[str, str]:
+    """Person (entity id, else text) → "m" or "f", from a gendered title written before or in the
+    name ("M. Wa Kaleta", "Mme Hawkins", "Mrs Thatcher"); a person given both is left out."""
+    titles = {**dict.fromkeys(rules.masculine_titles, "m"), **dict.fromkeys(rules.feminine_titles, "f")}
+    if not titles:
+        return {}
+    found: dict[str, set[str]] = {}
+    for mention in mentions:
+        if mention.label != "PERSON":
+            continue
+        words = mention.text.split()
+        before = text[max(0, mention.start - 14) : mention.start].split()
+        for word in (words[0] if len(words) > 1 else "", before[-1] if before else ""):
+            gender = titles.get(word.casefold()) or titles.get(word.casefold().rstrip("."))
+            if gender:
+                found.setdefault(mention.entity_id or mention.text, set()).add(gender)
+    return {key: next(iter(genders)) for key, genders in found.items() if len(genders) == 1}
+
+
 def _antecedent(mention: Mention) -> bool:
     """A mention a pronoun or a role may stand for: a name written in mixed case (not a headline's
     capitals, "UNOCAL", nor a lower-case misfire of the NER, "cts")."""
@@ -295,7 +319,8 @@ class _Speakers:
     """Speaker resolution over one document's person and organisation mentions."""
 
     def __init__(self, mentions: list[Mention], patterns: dict[str, re.Pattern], text: str, rules: QuotationRules):
-        named = [m for m in mentions if m.label in SPEAKER_LABELS]
+        titles = frozenset((*rules.other_titles, *rules.masculine_titles, *rules.feminine_titles))
+        named = [m for m in mentions if m.label in SPEAKER_LABELS and m.text.casefold().strip() not in titles]
         found = sorted(mentions, key=lambda m: m.start)
         named += _suffixed_organisations(text, found, patterns)
         named += _repeated_names(text, sorted([*found, *named], key=lambda m: m.start), named)
@@ -309,6 +334,16 @@ class _Speakers:
         self.text = text
         self.organisation_roles = frozenset(rules.organisation_roles)
         self.organisation_pronouns = frozenset(rules.organisation_pronouns)
+        self.plural_pronouns = frozenset(rules.plural_pronouns)
+        self.pronoun_gender = {**dict.fromkeys(rules.masculine_pronouns, "m"), **dict.fromkeys(rules.feminine_pronouns, "f")}
+        self.gender = _genders(text, self.mentions, rules)
+
+    def compatible(self, mention: Mention, pronoun: str) -> bool:
+        """Whether `pronoun` may stand for `mention`: not a plural, not the other gender than the
+        one a title gives the person ("il" is not "Mme Hawkins")."""
+        wanted = self.pronoun_gender.get(pronoun.lower())
+        known = self.gender.get(mention.entity_id or mention.text)
+        return wanted is None or known is None or wanted == known
 
     def in_window(self, start: int, end: int, nearest_to: int) -> Mention | None:
         inside = [
@@ -318,11 +353,11 @@ class _Speakers:
         ]
         if not inside:
             return self._place_or_work(start, end, nearest_to)
-        if nearest_to >= end:  # the subject before the verb: not a name inside an apposition ("X, de Y, a dit")
+        people = [m for m in inside if m.label == "PERSON"] or inside
+        if nearest_to >= end and len(people) > 1:  # the subject before the verb, not a name in its apposition ("X, de Y, a dit")
             apposition = APPOSITION.search(self.text, start, end)
             if apposition is not None:
-                inside = [m for m in inside if m.end <= apposition.start()] or inside
-        people = [m for m in inside if m.label == "PERSON"] or inside
+                people = [m for m in people if m.end <= apposition.start()] or people
         return min(people, key=lambda m: (abs(m.start - nearest_to), m.start))
 
     def _place_or_work(self, start: int, end: int, nearest_to: int) -> Mention | None:
@@ -338,10 +373,10 @@ class _Speakers:
                 return mention
         return None
 
-    def last_person_before(self, position: int, label: str = "PERSON") -> Mention | None:
+    def last_person_before(self, position: int, label: str = "PERSON", pronoun: str = "") -> Mention | None:
         index = bisect_right(self.starts, position)
         for mention in reversed(self.mentions[:index]):
-            if mention.label == label and mention.end <= position and _antecedent(mention):
+            if mention.label == label and mention.end <= position and _antecedent(mention) and self.compatible(mention, pronoun):
                 return mention
         return None
 
@@ -392,10 +427,13 @@ class _Speakers:
                 "speaker_name": _name(stands_for) if stands_for else None,
             }
         if pronoun is not None:
-            if pronoun["pronoun"].lower() in self.organisation_pronouns:
+            said = pronoun["pronoun"].lower()
+            if said in self.organisation_pronouns:
                 antecedent = self.salient_before(before, "ORG")
+            elif said in self.plural_pronouns:
+                antecedent = None  # "ils ont déclaré", "they said": people the text does not name as one
             else:
-                antecedent = self.last_person_before(before)
+                antecedent = self.last_person_before(before, pronoun=said)
             return {
                 "speaker_start": start + pronoun.start("pronoun"),
                 "speaker_end": start + pronoun.end("pronoun"),
@@ -448,7 +486,7 @@ def find_quotations(
         verb_first = patterns["verb_first"].match(after_text)
         subject_first = patterns["subject_first"].match(after_text)
         according_after = patterns["according_after"].match(after_text)
-        cue_before = patterns["cue_before"].search(before_text)
+        cue_before = patterns["cue_before"].search(before_text) or patterns["cue_before_colon"].search(before_text)
         according_before = patterns["according_before"].search(before_text)
         if verb_first:
             cue = (after + verb_first.start("verb"), after + verb_first.end("verb"))
@@ -500,13 +538,28 @@ def _last_speakers(quotations: list[Quotation], speakers: _Speakers, text: str, 
     said") stands for the last speaker of its kind a quotation named in the last three paragraphs,
     rather than for whoever was mentioned last ("… a déclaré que le retour de Pochettino …" does not
     make Pochettino the next "il"); without one, the first resolution stays."""
-    sites = sorted(
+    named = {
         (q.speaker_start, mention)
         for q in quotations
         if q.speaker_resolution == "mention"
         and (mention := speakers.by_span.get((q.speaker_start, q.speaker_end))) is not None
         and _antecedent(mention)
-    )
+    }
+    # "… d'après M. Wa Kaleta." with no quotation found in it still names who speaks next
+    for cue in speakers.patterns["according_cue"].finditer(text):
+        index = bisect_right(speakers.starts, cue.end() - 1)
+        if index < len(speakers.mentions):
+            mention = speakers.mentions[index]
+            if _antecedent(mention) and LEADING.fullmatch(text[cue.end() : mention.start]):
+                named.add((mention.start, mention))
+    # "Lo said income …", "Sousa souligne" with no quotation found in it: the subject right before a speech verb
+    for verb in speakers.patterns["speech_verb"].finditer(text):
+        index = bisect_right(speakers.starts, verb.start()) - 1
+        if index >= 0:
+            mention = speakers.mentions[index]
+            if mention.end <= verb.start() and not text[mention.end : verb.start()].strip() and _antecedent(mention):
+                named.add((mention.start, mention))
+    sites = sorted(named, key=lambda site: (site[0], site[1].end))
     if not sites:
         return quotations
     organisation_pronouns = frozenset(rules.organisation_pronouns)
@@ -515,14 +568,18 @@ def _last_speakers(quotations: list[Quotation], speakers: _Speakers, text: str, 
     for quotation in quotations:
         kind = None
         said = (quotation.speaker_text or "").lower()
-        if quotation.speaker_resolution == "pronoun":
+        if quotation.speaker_resolution == "pronoun" and said not in speakers.plural_pronouns:
             kind = "ORG" if said in organisation_pronouns else "PERSON"
         elif quotation.speaker_resolution == "title_or_role" and set(said.replace("'", " ").split()) & organisation_roles:
             kind = "ORG"
         if kind is not None:
             position = min(quotation.start, quotation.speaker_start)
             since = _paragraphs_back(text, position, SPEAKER_MEMORY_PARAGRAPHS)
-            earlier = [m for at, m in sites if since <= at < position and m.label == kind]
+            earlier = [
+                m
+                for at, m in sites
+                if since <= at < position and m.label == kind and (kind == "ORG" or speakers.compatible(m, said))
+            ]
             if earlier:
                 quotation = replace(quotation, speaker_entity_id=earlier[-1].entity_id, speaker_name=_name(earlier[-1]))
         resolved.append(quotation)
