@@ -55,6 +55,7 @@ class QuotationRules:
     organisation_pronouns: tuple[str, ...] = ()
     organisation_suffixes: tuple[str, ...] = ()  # "Corp", "Inc", "SA": a capitalised name ending so is an organisation
     plural_pronouns: tuple[str, ...] = ()  # "ils", "they": never one person
+    person_or_organisation_pronouns: tuple[str, ...] = ()  # French "il", "elle": a person or an organisation
     masculine_pronouns: tuple[str, ...] = ()
     feminine_pronouns: tuple[str, ...] = ()
     masculine_titles: tuple[str, ...] = ()  # "M.", "Mr": the person named after it is a man
@@ -128,6 +129,7 @@ def parse_rules(language: str, text: str) -> LanguageRules:
             organisation_pronouns=_strings(q, "organisation_pronouns"),
             organisation_suffixes=tuple(str(value) for value in q.get("organisation_suffixes", [])),  # case as written
             plural_pronouns=_strings(q, "plural_pronouns"),
+            person_or_organisation_pronouns=_strings(q, "person_or_organisation_pronouns"),
             masculine_pronouns=_strings(q, "masculine_pronouns"),
             feminine_pronouns=_strings(q, "feminine_pronouns"),
             masculine_titles=_strings(q, "masculine_titles"),

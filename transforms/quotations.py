@@ -260,6 +260,32 @@ def _suffixed_organisations(text: str, mentions: list[Mention], patterns: dict) 
     return found
 
 
+ACRONYM = re.compile(r"[A-Z]{2,6}")
+_MINOR_WORDS = frozenset({"de", "du", "des", "la", "le", "les", "l", "d", "et", "pour", "of", "the", "and", "for", "in", "on"})
+
+
+def _initials(name: str) -> str:
+    return "".join(word[0] for word in re.findall(r"[\w]+", name) if word.casefold() not in _MINOR_WORDS).upper()
+
+
+def _expand_acronyms(mentions: list[Mention]) -> list[Mention]:
+    """An acronym ("UE", "OMS") stands for the organisation of the document whose initials it is
+    ("Union européenne", "Organisation mondiale de la santé"): its `name` is that long form."""
+    long_forms: dict[str, set[str]] = {}
+    for mention in mentions:
+        if mention.label == "ORG" and len(mention.text.split()) > 1:
+            long_forms.setdefault(_initials(mention.text), set()).add(mention.text)
+    if not long_forms:
+        return mentions
+    expanded = []
+    for mention in mentions:
+        forms = long_forms.get(mention.text) if ACRONYM.fullmatch(mention.text) else None
+        if forms and len(forms) == 1 and mention.name is None:
+            mention = replace(mention, name=next(iter(forms)))
+        expanded.append(mention)
+    return expanded
+
+
 def _repeated_names(text: str, mentions: list[Mention], named: list[Mention]) -> list[Mention]:
     """A person or organisation the NER found once, named again where it found nothing ("Sousa
     souligne que" after "Monica Sousa"): its full name, or a person's last name, written alike
@@ -320,7 +346,14 @@ class _Speakers:
 
     def __init__(self, mentions: list[Mention], patterns: dict[str, re.Pattern], text: str, rules: QuotationRules):
         titles = frozenset((*rules.other_titles, *rules.masculine_titles, *rules.feminine_titles))
-        named = [m for m in mentions if m.label in SPEAKER_LABELS and m.text.casefold().strip() not in titles]
+        self.titles = titles
+        mentions = [m for m in mentions if m.text.casefold().strip() not in titles]  # "Pr" alone is a title
+        # a name the NER labelled a place or a work but that opens with a person's title is a person ("Dr Tedros …")
+        mentions = [
+            replace(m, label="PERSON") if m.label not in SPEAKER_LABELS and len(m.text.split()) > 1 and m.text.split()[0].casefold() in titles else m
+            for m in mentions
+        ]
+        named = _expand_acronyms([m for m in mentions if m.label in SPEAKER_LABELS])
         found = sorted(mentions, key=lambda m: m.start)
         named += _suffixed_organisations(text, found, patterns)
         named += _repeated_names(text, sorted([*found, *named], key=lambda m: m.start), named)
@@ -335,8 +368,17 @@ class _Speakers:
         self.organisation_roles = frozenset(rules.organisation_roles)
         self.organisation_pronouns = frozenset(rules.organisation_pronouns)
         self.plural_pronouns = frozenset(rules.plural_pronouns)
+        self.either_pronouns = frozenset(rules.person_or_organisation_pronouns)
         self.pronoun_gender = {**dict.fromkeys(rules.masculine_pronouns, "m"), **dict.fromkeys(rules.feminine_pronouns, "f")}
         self.gender = _genders(text, self.mentions, rules)
+
+    def ends_with_title(self, text: str, position: int) -> bool:
+        """Whether text[:position] ends with a title and its full stop ("le Pr.", "Dr.")."""
+        before = text[max(0, position - 16) : position].rstrip()
+        if not before.endswith("."):
+            return False
+        words = before.split()
+        return bool(words) and (words[-1].casefold() in self.titles or words[-1].casefold().rstrip(".") in self.titles)
 
     def compatible(self, mention: Mention, pronoun: str) -> bool:
         """Whether `pronoun` may stand for `mention`: not a plural, not the other gender than the
@@ -434,6 +476,8 @@ class _Speakers:
                 antecedent = None  # "ils ont déclaré", "they said": people the text does not name as one
             else:
                 antecedent = self.last_person_before(before, pronoun=said)
+                if antecedent is None and said in self.either_pronouns:
+                    antecedent = self.salient_before(before, "ORG")  # "L'OMS critique … Elle affirme que"
             return {
                 "speaker_start": start + pronoun.start("pronoun"),
                 "speaker_end": start + pronoun.end("pronoun"),
@@ -478,6 +522,8 @@ def find_quotations(
         sentence_start, _ = sentence_of(opener)
         after_window_end = min(len(text), max(sentence_end, after) + 1, after + 160)
         after_window_end = min(after_window_end, _paragraph_end(text, after))
+        if speakers.ends_with_title(text, after_window_end):  # "déclare le Pr. Jules Wembi": the sentence did not end there
+            after_window_end = min(after + 160, _paragraph_end(text, after), sentence_of(after_window_end + 1)[1] + 1)
         after_text = text[after:after_window_end]
         before_start = max(paragraph_start(opener), sentence_start, opener - 200)
         before_text = text[before_start:opener]
@@ -569,7 +615,7 @@ def _last_speakers(quotations: list[Quotation], speakers: _Speakers, text: str, 
         kind = None
         said = (quotation.speaker_text or "").lower()
         if quotation.speaker_resolution == "pronoun" and said not in speakers.plural_pronouns:
-            kind = "ORG" if said in organisation_pronouns else "PERSON"
+            kind = "ORG" if said in organisation_pronouns else "EITHER" if said in speakers.either_pronouns else "PERSON"
         elif quotation.speaker_resolution == "title_or_role" and set(said.replace("'", " ").split()) & organisation_roles:
             kind = "ORG"
         if kind is not None:
@@ -578,7 +624,9 @@ def _last_speakers(quotations: list[Quotation], speakers: _Speakers, text: str, 
             earlier = [
                 m
                 for at, m in sites
-                if since <= at < position and m.label == kind and (kind == "ORG" or speakers.compatible(m, said))
+                if since <= at < position
+                and (m.label == kind or kind == "EITHER")
+                and (m.label == "ORG" or speakers.compatible(m, said))
             ]
             if earlier:
                 quotation = replace(quotation, speaker_entity_id=earlier[-1].entity_id, speaker_name=_name(earlier[-1]))
