@@ -55,6 +55,7 @@ class QuotationRules:
     organisation_pronouns: tuple[str, ...] = ()
     organisation_suffixes: tuple[str, ...] = ()  # "Corp", "Inc", "SA": a capitalised name ending so is an organisation
     plural_pronouns: tuple[str, ...] = ()  # "ils", "they": never one person
+    infinitive_openers: tuple[str, ...] = ()  # "dit avoir …", "nie être …": reported speech as an infinitive
     person_or_organisation_pronouns: tuple[str, ...] = ()  # French "il", "elle": a person or an organisation
     masculine_pronouns: tuple[str, ...] = ()
     feminine_pronouns: tuple[str, ...] = ()
@@ -129,6 +130,7 @@ def parse_rules(language: str, text: str) -> LanguageRules:
             organisation_pronouns=_strings(q, "organisation_pronouns"),
             organisation_suffixes=tuple(str(value) for value in q.get("organisation_suffixes", [])),  # case as written
             plural_pronouns=_strings(q, "plural_pronouns"),
+            infinitive_openers=_strings(q, "infinitive_openers"),
             person_or_organisation_pronouns=_strings(q, "person_or_organisation_pronouns"),
             masculine_pronouns=_strings(q, "masculine_pronouns"),
             feminine_pronouns=_strings(q, "feminine_pronouns"),

@@ -100,6 +100,18 @@ def _compile(rules: QuotationRules) -> dict[str, re.Pattern]:
             rf"^\W*(?P<content>\S.*?)\s*,\s*(?:(?P<who1>[^,;:]{{1,80}}?)\s+{verb}|(?P<verb2>{auxiliary}{words_pattern(rules.speech_verbs)})(?![\w-])\s+(?P<who2>[^,;:]{{1,80}}?))(?:\s*,[^,]{{0,60}}|\s+(?:on|in|at|to|lors|mardi|mercredi|jeudi|vendredi|lundi|samedi|dimanche|today|yesterday|tuesday|wednesday|thursday|friday|monday|saturday|sunday)\b[^,.]{{0,60}})?\s*[.!?…]*\s*$",
             re.IGNORECASE | re.DOTALL,
         ),
+        # "…, dit-il, …" / "L'économie réelle, poursuit The Economist, reflète …": an incise inside the sentence
+        "incise_mid": re.compile(
+            rf"^\W*(?P<content>\S[^,]*?,\s*(?<![\w-])(?P<verb>{auxiliary}{words_pattern(rules.speech_verbs)})(?![\w-])(?:\s+(?P<who>[^,;:]{{1,60}}?))?\s*,\s*\S.*?)\s*[.!?…]*\s*$",
+            re.IGNORECASE | re.DOTALL,
+        ),
+        # "Bout dit avoir envoyé des armes", "il nie être": a speech verb and an infinitive clause
+        "infinitive": re.compile(
+            rf"{verb}\s+(?P<content>(?:{words_pattern(rules.infinitive_openers)})(?![\w-])\s*\S.*?)\s*[.!?…]*\s*$",
+            re.IGNORECASE | re.DOTALL,
+        )
+        if rules.infinitive_openers
+        else None,
         "indirect": re.compile(rf"{verb}\b(?P<between>[^.;:!?«»“”\"]{{0,50}}?)\s+(?P<comp>{complementiser})\s*(?P<content>\S.*?)\s*[.!?…]*\s*$", re.IGNORECASE | re.DOTALL),
         "said_clause": re.compile(
             r"\b(?P<verb>said|says|told\s+(?:reporters|journalists|\w+)|added|stated|reported|estimated|predicted|warned)\s+"
@@ -769,6 +781,18 @@ def _reported(sentence: str, offset: int, patterns: dict[str, re.Pattern], speak
         if match["who1"] is not None:
             return quotation("according_to", match, "content", "verb", (match.start("who1"), match.end("who1")))
         return quotation("according_to", match, "content", "verb2", (match.start("who2"), match.end("who2")))
+    match = patterns["incise_mid"].match(sentence)
+    if match and len(match["content"].split()) >= 6:
+        verb_text = match["verb"].lower()
+        if match["who"] is None and ("-t-" in verb_text or verb_text.endswith(("-il", "-elle", "-ils", "-elles"))):
+            return quotation("according_to", match, "content", "verb", (match.start("verb"), match.end("verb")))
+        if match["who"] is not None:
+            found = quotation("according_to", match, "content", "verb", (match.start("who"), match.end("who")))
+            if found.speaker_resolution == "mention":
+                return found
+    match = patterns["infinitive"].search(sentence) if patterns["infinitive"] is not None else None
+    if match and len(match["content"].split()) >= 3:
+        return quotation("indirect", match, "content", "verb", (max(0, match.start("verb") - 120), match.start("verb")))
     match = patterns["said_clause"].search(sentence)
     if match and len(match["content"].split()) >= 4:
         subject = (max(0, match.start("verb") - 120), match.start("verb"))
