@@ -114,9 +114,11 @@ def _compile(rules: QuotationRules) -> dict[str, re.Pattern]:
         else None,
         "indirect": re.compile(rf"{verb}\b(?P<between>[^.;:!?«»“”\"]{{0,50}}?)\s+(?P<comp>{complementiser})\s*(?P<content>\S.*?)\s*[.!?…]*\s*$", re.IGNORECASE | re.DOTALL),
         "said_clause": re.compile(
-            r"\b(?P<verb>said|says|told\s+(?:reporters|journalists|\w+)|added|stated|reported|estimated|predicted|warned)\s+"
+            r"\b(?P<verb>said|says|told\s+(?:reporters|journalists|\w+)|added|stated|reported|estimated|predicted|warned|denied|claimed|argued|insisted|noted|explained|acknowledged|admitted|confirmed)\s+"
             r"(?:(?:in|at|on|during|after|before|to)\s+(?:a|an|the|its|his|her|their)?\s*[\w-]+(?:\s+(?:conference|statement|interview|meeting|release|briefing|report|speech))?\s+|today\s+|yesterday\s+|late\s+\w+\s+|earlier\s+)*"
-            r"(?P<content>(?!that\b)(?:it|he|she|they|we|the|a|an|its|his|her|their|there|this|these|those|[A-Z][\w.-]*)\s+\S.*?)\s*[.!?…]*\s*$",
+            # any clause ("Lo said income doubled", "GM said almost 125,000 …") but one opening with a
+            # preposition or a conjunction ("said in …", "said to be", "said and did")
+            r"(?P<content>(?!(?:that|in|on|at|to|for|with|by|from|after|before|during|of|as|and|but|or|so|nothing|no|yes|goodbye|hello|sorry|thanks)\b)[\w$\"“(][\w.,'’$-]*\s+\S.*?)\s*[.!?…]*\s*$",
             re.DOTALL,
         ),
         "pronoun": re.compile(rf"(?<!\w)(?P<pronoun>{pronoun})\b", re.IGNORECASE),
