@@ -304,16 +304,19 @@ def _repeated_names(text: str, mentions: list[Mention], named: list[Mention]) ->
     """A person or organisation the NER found once, named again where it found nothing ("Sousa
     souligne que" after "Monica Sousa"): its full name, or a person's last name, written alike
     elsewhere in the document. A form two entities share is left out."""
-    forms: dict[str, set[tuple[str, str | None]]] = {}
+    written: dict[str, set[tuple[str, str | None]]] = {}  # forms the NER found as they are
+    last_names: dict[str, set[tuple[str, str | None]]] = {}  # a person's last word
     for mention in named:
         if not _antecedent(mention):
             continue
         key = (mention.label, mention.entity_id or mention.text)
-        forms.setdefault(mention.text, set()).add(key)
+        written.setdefault(mention.text, set()).add(key)
         words = mention.text.split()
         if mention.label == "PERSON" and len(words) > 1 and len(words[-1]) > 2 and words[-1][0].isupper():
-            forms.setdefault(words[-1], set()).add(key)
+            last_names.setdefault(words[-1], set()).add(key)
     by_key = {(m.label, m.entity_id or m.text): m for m in named}
+    # "Bout" found alone stands for the entity the NER gave it, though "Viktor Bout" and "Alla Bout" share it
+    forms = {**last_names, **written}
     unique = {form: next(iter(keys)) for form, keys in forms.items() if len(keys) == 1}
     if not unique:
         return []
@@ -385,6 +388,11 @@ class _Speakers:
         self.either_pronouns = frozenset(rules.person_or_organisation_pronouns)
         self.pronoun_gender = {**dict.fromkeys(rules.masculine_pronouns, "m"), **dict.fromkeys(rules.feminine_pronouns, "f")}
         self.gender = _genders(text, self.mentions, rules)
+        # words of the people the document names in full: "Bout" after "Viktor Bout" is a person, a lone
+        # "Iliouchine" or "Kigali" the NER called a person, without a first name anywhere, may not be
+        self.person_words = {
+            word for m in self.mentions if m.label == "PERSON" and len(m.text.split()) > 1 for word in m.text.split()
+        }
 
     def ends_with_title(self, text: str, position: int) -> bool:
         """Whether text[:position] ends with a title and its full stop ("le Pr.", "Dr.")."""
@@ -432,16 +440,28 @@ class _Speakers:
     def last_person_before(self, position: int, label: str = "PERSON", pronoun: str = "") -> Mention | None:
         index = bisect_right(self.starts, position)
         for mention in reversed(self.mentions[:index]):
-            if mention.label == label and mention.end <= position and _antecedent(mention) and self.compatible(mention, pronoun):
+            if (
+                mention.label == label
+                and mention.end <= position
+                and _antecedent(mention)
+                and self.compatible(mention, pronoun)
+                and (label != "PERSON" or self.solid(mention))
+            ):
                 return mention
         return None
+
+    def solid(self, mention: Mention) -> bool:
+        """A person a pronoun may stand for: named in several words, or by one of the words of a
+        person the document names in full."""
+        words = mention.text.split()
+        return len(words) > 1 or mention.text in self.person_words
 
     def most_named_between(self, start: int, end: int) -> Mention | None:
         """Of the people named in [start, end), the one the document names most (ties: the last)."""
         people = [
             m
             for m in self.mentions[bisect_right(self.starts, start - 1) : bisect_right(self.starts, end)]
-            if m.label == "PERSON" and m.end <= end and _antecedent(m)
+            if m.label == "PERSON" and m.end <= end and _antecedent(m) and self.solid(m)
         ]
         if not people:
             return None
@@ -635,13 +655,13 @@ def _last_speakers(quotations: list[Quotation], speakers: _Speakers, text: str, 
         if kind is not None:
             position = min(quotation.start, quotation.speaker_start)
             since = _paragraphs_back(text, position, SPEAKER_MEMORY_PARAGRAPHS)
-            earlier = [
-                m
-                for at, m in sites
-                if since <= at < position
-                and (m.label == kind or kind == "EITHER")
-                and (m.label == "ORG" or speakers.compatible(m, said))
-            ]
+            near = [(m, m.label == "ORG" or speakers.compatible(m, said)) for at, m in sites if since <= at < position]
+            if kind == "EITHER":  # "il", "elle": a person who spoke, else (when no person came before) an organisation that did
+                earlier = [m for m, fits in near if fits and m.label == "PERSON"]
+                if not earlier and quotation.speaker_entity_id is None and quotation.speaker_name is None:
+                    earlier = [m for m, _ in near if m.label == "ORG"]
+            else:
+                earlier = [m for m, fits in near if fits and m.label == kind]
             if earlier:
                 quotation = replace(quotation, speaker_entity_id=earlier[-1].entity_id, speaker_name=_name(earlier[-1]))
         resolved.append(quotation)
