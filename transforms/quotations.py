@@ -78,7 +78,7 @@ def _patterns(rules: QuotationRules) -> dict[str, re.Pattern]:
 
 def _compile(rules: QuotationRules) -> dict[str, re.Pattern]:
     auxiliary = r"(?:(?:a|ont|avait|avaient|aurait|has|had|have|was|were|is)\s+(?:(?:également|aussi|encore|ensuite|déjà|alors|also|further|later|then|earlier)\s+)?)?"
-    verb = rf"(?<![\w-])(?P<verb>{auxiliary}{words_pattern(rules.speech_verbs)})(?![\w-])"
+    verb = rf"(?<![\w-])(?<!\bse )(?<!\bs')(?P<verb>{auxiliary}{words_pattern(rules.speech_verbs)})(?![\w-])"
     complementiser = words_pattern(rules.complementisers)
     according = words_pattern(rules.according_to)
     pronoun = words_pattern(rules.pronouns)
@@ -141,15 +141,17 @@ def _compile(rules: QuotationRules) -> dict[str, re.Pattern]:
 
 
 def _opens(text: str, index: int) -> bool:
-    """A straight quote mark that opens: after a space, a bracket or the start, before a non-space."""
+    """A straight quote mark that opens: after a space, a bracket or the start, before a non-space
+    that is not a punctuation mark (`prolongée ".` closes)."""
     before = text[index - 1] if index > 0 else " "
     after = text[index + 1] if index + 1 < len(text) else " "
-    return (before.isspace() or before in "([{—–-:") and not after.isspace()
+    return (before.isspace() or before in "([{—–-:") and not after.isspace() and after not in ".,;:!?)"
 
 
 def _closes(text: str, index: int) -> bool:
-    """A straight quote mark that closes: after a non-space."""
-    return index > 0 and not text[index - 1].isspace()
+    """A straight quote mark that closes: after a non-space, or before a punctuation mark."""
+    after = text[index + 1] if index + 1 < len(text) else " "
+    return index > 0 and (not text[index - 1].isspace() or after in ".,;:!?)")
 
 
 def _is_paragraph_break(text: str, index: int) -> bool:
@@ -609,8 +611,30 @@ def find_quotations(
         sentence = text[sentence_start:sentence_end]
         quotation = _reported(sentence, sentence_start, patterns, speakers)
         if quotation is not None:
+            quotation = _trimmed(text, quotation)
+        if quotation is not None:
             quotations.append(quotation)
     return _last_speakers(sorted(quotations, key=lambda q: (q.start, q.end)), speakers, text, language_rules.quotations)
+
+
+QUOTE_MARKS = "«»“”„\"‘’"
+
+
+def _trimmed(text: str, quotation: Quotation) -> Quotation | None:
+    """A reported quotation without stray quote marks at its ends ("c'est un problème masculin\""),
+    or None when fewer than three words are left ("il avait déclaré : «")."""
+    start, end = quotation.start, quotation.end
+    while end > start and (text[end - 1] in QUOTE_MARKS or text[end - 1].isspace()):
+        end -= 1
+    while start < end and (text[start] in QUOTE_MARKS or text[start].isspace()):
+        start += 1
+    if any(mark in text[start:end] for mark in "«»") and text[start:end].count("«") != text[start:end].count("»"):
+        return None  # a sentence cut inside a quotation: the direct one covers it
+    if len(text[start:end].split()) < 3:
+        return None
+    if text[start:end].rstrip().endswith(":") and text[end : end + 3].lstrip()[:1] in QUOTE_MARKS:
+        return None  # "il avait déclaré : « …": the cue of a direct quotation, not what was said
+    return replace(quotation, start=start, end=end) if (start, end) != (quotation.start, quotation.end) else quotation
 
 
 def _last_speakers(quotations: list[Quotation], speakers: _Speakers, text: str, rules: QuotationRules) -> list[Quotation]:
