@@ -271,9 +271,9 @@ def report(gold, doc_of, names, quotations, amounts, dates, show_errors: bool) -
         attributed = t["direct_attributed"] / t["direct"] if t["direct"] else 0.0
         resolution = t["d_resolved_right"] / t["d_matched"] if t["d_matched"] else 0.0
         print(
-            f"| {language} | {t['documents']} | {qp:.2f} / {qr:.2f} / {qf:.2f} ({t['q_pred']} found, {t['q_gold']} gold) "
-            f"| {speaker:.2f} ({t['speaker_right']}/{t['speaker_n']}) | {attributed:.2f} ({t['direct_attributed']}/{t['direct']}) "
-            f"| {ap:.2f} / {ar:.2f} / {af:.2f} ({t['a_pred']} found, {t['a_gold']} gold) "
+            f"| {language} | {t['documents']} | {qp:.2f} / {qr:.2f} / {qf:.3f} ({t['q_pred']} found, {t['q_gold']} gold) "
+            f"| {speaker:.3f} ({t['speaker_right']}/{t['speaker_n']}) | {attributed:.2f} ({t['direct_attributed']}/{t['direct']}) "
+            f"| {ap:.2f} / {ar:.2f} / {af:.3f} ({t['a_pred']} found, {t['a_gold']} gold) "
             f"| {dp:.2f} / {dr:.2f} / {df:.2f} ({t['d_pred']} found, {t['d_gold']} gold) "
             f"| {resolution:.2f} ({t['d_resolved_right']}/{t['d_matched']}) |"
         )

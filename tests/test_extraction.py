@@ -128,6 +128,103 @@ def test_the_company_said_stands_for_the_organisation_the_text_is_about():
     assert quotes == [("it expects earnings to rise in the fourth quarter", "indirect", "id:Telxon Corp", "title_or_role")]
 
 
+def _speakers(text: str, language: str, names: dict[str, str]):
+    """(quoted words, speaker's entity id, the name it stands for, resolution) of each quotation."""
+    quotations = find_quotations(text, _sentences(text), _mentions(text, names), RULES[language])
+    return [(text[q.start : q.end], q.speaker_entity_id, q.speaker_name, q.speaker_resolution) for q in quotations]
+
+
+def test_a_pronoun_stands_for_the_last_person_who_spoke_not_the_last_person_named():
+    text = (
+        "Nasser Al-Khelaifi a déclaré que le retour de Mauricio Pochettino était une bonne nouvelle. "
+        "« Ce sera un nouveau chapitre passionnant pour le club », dit-il."
+    )
+    quotes = _speakers(text, "fr", {"Nasser Al-Khelaifi": "PERSON", "Mauricio Pochettino": "PERSON"})
+    assert quotes[-1][1:] == ("id:Nasser Al-Khelaifi", "Nasser Al-Khelaifi", "pronoun")
+
+
+def test_a_pronoun_does_not_stand_for_a_person_of_the_other_gender_a_title_gives():
+    text = (
+        "Johnny Kim, pour sa part, fait l'éloge des travaux de Mme Hawkins sur les souris. "
+        "Il déclare : « La qualité du travail est remarquable. »"
+    )
+    assert _speakers(text, "fr", {"Johnny Kim": "PERSON", "Hawkins": "PERSON"})[0][1] == "id:Johnny Kim"  # not "Mme Hawkins"
+    text = "Mrs Thatcher met Mr Major. “We have to go on,” she said."
+    assert _speakers(text, "en", {"Thatcher": "PERSON", "Major": "PERSON"})[0][1] == "id:Thatcher"
+
+
+def test_a_plural_pronoun_is_never_one_person():
+    text = "Sylvie Noachovitch défend la famille. « Ils ne lâcheront rien », disent-ils. Ils affirment que les traces d'ADN sont contaminées."
+    quotes = _speakers(text, "fr", {"Sylvie Noachovitch": "PERSON"})
+    assert [q[1] for q in quotes if q[3] == "pronoun"] == [None]
+
+
+def test_a_lone_word_the_ner_called_a_person_is_no_antecedent_unless_someone_bears_it_in_full():
+    text = "Viktor Bout est né au Tadjikistan. Les avions Iliouchine étaient en vente. « Nous avons le même ennemi », a-t-il dit."
+    assert _speakers(text, "fr", {"Viktor Bout": "PERSON", "Iliouchine": "PERSON"})[0][1] == "id:Viktor Bout"
+
+
+def test_french_il_elle_stand_for_an_organisation_when_no_person_spoke_before():
+    text = "L'Organisation mondiale de la santé critique l'annonce. Elle affirme que de telles mesures risqueraient de prolonger la pandémie."
+    (quote,) = _speakers(text, "fr", {"Organisation mondiale de la santé": "ORG"})
+    assert quote[1:] == ("id:Organisation mondiale de la santé", "Organisation mondiale de la santé", "pronoun")
+
+
+def test_an_acronym_speaks_for_its_long_form():
+    text = "L'Union européenne (UE) a durci le ton. L'UE insiste sur le fait que ses contrôles sont temporaires."
+    (quote,) = _speakers(text, "fr", {"Union européenne": "ORG", "UE": "ORG"})
+    assert quote[1:] == ("id:UE", "Union européenne", "mention")
+
+
+def test_names_the_ner_missed_a_company_suffix_and_a_name_written_again():
+    # "Telxon Corp" found by its suffix; "it said" and "The company said" stand for it
+    text = "AKRON, March 3 - Telxon Corp said it expects higher earnings. It said the split will be payable April 17."
+    quotes = _speakers(text, "en", {})
+    assert [(q[2], q[3]) for q in quotes] == [("Telxon Corp", "mention"), ("Telxon Corp", "pronoun")]
+    # "Sousa" alone, after "Monica Sousa", and not mistaken for "…a souligne"
+    text = "Monica Sousa dirige l'étude. Sousa souligne que toutes les souris ont été soulagées de la douleur."
+    (quote,) = _speakers(text, "fr", {"Monica Sousa": "PERSON"})
+    assert quote[1:] == ("id:Monica Sousa", "Monica Sousa", "mention")
+
+
+def test_a_country_or_a_title_right_beside_the_cue_speaks():
+    text = "L'Allemagne a annoncé qu'elle compensera la pénurie de vaccins avec un nouveau médicament."
+    assert _speakers(text, "fr", {"Allemagne": "LOC"})[0][1:] == ("id:Allemagne", "Allemagne", "mention")
+    text = "Le chaos sur les marchés russes semble s'être calmé, selon The Economist."
+    assert _speakers(text, "fr", {"The Economist": "MISC"})[0][1] == "id:The Economist"
+    # a place further from the cue does not
+    text = "Les marchés de Moscou ont chuté, a déclaré hier un analyste à Paris."
+    assert _speakers(text, "fr", {"Moscou": "LOC", "Paris": "LOC"})[0][1] is None
+
+
+def test_the_subject_before_its_apposition_and_a_title_does_not_end_the_cue():
+    text = "Leah Lipsich, de Regeneron, a déclaré « Il y aura des populations à protéger en priorité. »"
+    assert _speakers(text, "fr", {"Leah Lipsich": "PERSON", "Regeneron": "PERSON"})[0][1] == "id:Leah Lipsich"
+    text = "Le président du PSG, Nasser Al-Khelaifi, a déclaré que le retour de Pochettino était une excellente nouvelle."
+    assert _speakers(text, "fr", {"PSG": "ORG", "Nasser Al-Khelaifi": "PERSON"})[0][1] == "id:Nasser Al-Khelaifi"
+    text = "« Il faut former le personnel chargé de la loi », déclare le Pr. Jules Wembi, directeur de l'habitat."
+    assert _speakers(text, "fr", {"Pr": "LOC", "Jules Wembi": "PERSON"})[0][1] == "id:Jules Wembi"
+
+
+def test_incises_inside_the_sentence_and_infinitive_clauses_are_reported_speech():
+    quotes = _quotes("Ceci, dit-il, l'a conduit à rejoindre un collectif contre le cancer du col.", "fr")
+    assert [(q[0], q[1]) for q in quotes] == [("Ceci, dit-il, l'a conduit à rejoindre un collectif contre le cancer du col", "according_to")]
+    quotes = _quotes("Viktor Bout dit avoir envoyé des armes en Afghanistan.", "fr", {"Viktor Bout": "PERSON"})
+    assert quotes == [("avoir envoyé des armes en Afghanistan", "indirect", "id:Viktor Bout", "mention")]
+    quotes = _quotes("Lo said income from ship repairing almost doubled last year.", "en", {"Lo": "PERSON"})
+    assert quotes == [("income from ship repairing almost doubled last year", "indirect", "id:Lo", "mention")]
+    # not speech: a reflexive verb, an observation, "said" before a preposition
+    assert _quotes("La consommation d'électricité se maintient à des niveaux normaux, dit-on.", "fr") == []
+    assert _quotes("Les chercheurs ont constaté que la composition du microbiome s'était améliorée.", "fr") == []
+    assert _quotes("The company said in a statement.", "en") == []
+
+
+def test_reported_speech_loses_stray_quote_marks_and_never_is_a_direct_quotations_cue():
+    assert [q[0] for q in _quotes("Il a écrit que c'est un problème masculin ».", "fr")] == ["c'est un problème masculin"]
+    text = "Les procureurs ont dit qu'il avait déclaré : « Nous avons le même ennemi. »"
+    assert [(q[0], q[1]) for q in _quotes(text, "fr")] == [("Nous avons le même ennemi.", "direct")]
+
+
 def test_wire_copy_wrapped_at_a_fixed_width_keeps_its_quotations_and_cues_whole():
     text = (
         "TELXON SEES HIGHER NET\n    Telxon Corp said it expects higher\nearnings. \"We expect record sales this year and\n"

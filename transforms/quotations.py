@@ -453,10 +453,10 @@ class _Speakers:
         return None
 
     def solid(self, mention: Mention) -> bool:
-        """A person a pronoun may stand for: named in several words, or by one of the words of a
-        person the document names in full."""
+        """A person a pronoun may stand for: named in several words, by one of the words of a
+        person the document names in full, or after a title ("Mme Hawkins")."""
         words = mention.text.split()
-        return len(words) > 1 or mention.text in self.person_words
+        return len(words) > 1 or mention.text in self.person_words or (mention.entity_id or mention.text) in self.gender
 
     def most_named_between(self, start: int, end: int) -> Mention | None:
         """Of the people named in [start, end), the one the document names most (ties: the last)."""
