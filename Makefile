@@ -14,7 +14,7 @@ PORT ?= 3000
 SQL_SOURCES := $(shell find sql -name '*.sql' -o -name '*.yml' 2>/dev/null | grep -v '^sql/target/')
 MANIFEST := sql/target/manifest.json
 
-.PHONY: setup browser run test ui status query rollback lock lint clean
+.PHONY: setup browser ray run test ui status query rollback lock lint clean
 
 setup: $(VENV)/.synced $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
@@ -23,6 +23,14 @@ $(VENV)/.synced: requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(BIN)/python -m uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	touch $@
+
+# The optional Ray backend (NEWS_RAY_ADDRESS, docs/scale-out.md), on top of the lock: `make ray`;
+# `make test` installs it too (its test runs a local Ray head), `make run` does not need it.
+$(VENV)/.synced-ray: requirements-ray.lock $(VENV)/.synced
+	$(BIN)/python -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements-ray.lock
+	touch $@
+
+ray: $(VENV)/.synced-ray
 
 $(MANIFEST): $(VENV)/.synced $(SQL_SOURCES)
 	cd sql && ../$(BIN)/dbt parse --quiet --profiles-dir . && touch target/manifest.json
@@ -42,7 +50,7 @@ run: setup
 # much of the time): the suite took 6.4 min in a working tree and 9.2 on a fresh clone, 2 cores,
 # against 10.3 and 9.5 in one process.
 PYTEST_WORKERS ?= 2
-test: setup browser
+test: setup browser ray
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # Debian's Chromium for the UI test (Playwright drives it; no browser download). Installed when
@@ -76,6 +84,7 @@ rollback: $(VENV)/.synced
 # Re-resolve requirements.in into requirements.lock (needs the package index).
 lock: $(VENV)/.synced
 	$(BIN)/python -m uv pip compile --quiet requirements.in -o requirements.lock --python-version 3.11
+	$(BIN)/python -m uv pip compile --quiet requirements-ray.in -o requirements-ray.lock --python-version 3.11
 
 lint: setup
 	$(BIN)/ruff check pipelines transforms tests benchmarks

@@ -341,6 +341,7 @@ def extract(
             "documents_extracted": extracted.n_extracted,
             "documents_reused": extracted.n_reused,
             "worker_processes": processes,
+            "parallelism": pool.describe(),
             "speaker_resolution": resolutions,
         },
     )

@@ -186,19 +186,33 @@ class Workers(dg.ConfigurableResource):
     documents_per_batch: int | None = Field(
         default=None, description="documents sent to a worker at a time; unset: NEWS_DOCUMENTS_PER_BATCH"
     )
+    ray_address: str | None = Field(
+        default=None,
+        description="a Ray cluster to run the batches on (host:port or ray://host:port); unset: NEWS_RAY_ADDRESS, "
+        "empty: the local worker processes",
+    )
 
     def _value(self, field: int | None, name: str) -> int:
         return field if field is not None else int_setting(name)
 
+    def backend(self) -> str:
+        """Where the batches run: "local" or the Ray cluster's address."""
+        address = self.ray_address if self.ray_address is not None else setting("NEWS_RAY_ADDRESS")
+        return address.strip() or "local"
+
     @contextmanager
     def pool(self, log=None) -> Iterator[WorkerPool]:
-        """A worker pool for one stage, stopped when the block ends."""
-        pool = WorkerPool(
-            worker_count(self._value(self.processes, "NEWS_WORKERS")),
-            self._value(self.min_documents, "NEWS_PARALLEL_MIN_DOCUMENTS"),
-            self._value(self.documents_per_batch, "NEWS_DOCUMENTS_PER_BATCH"),
-            log=log,
-        )
+        """A worker pool for one stage (local processes, or Ray actors when NEWS_RAY_ADDRESS is
+        set), stopped when the block ends."""
+        min_documents = self._value(self.min_documents, "NEWS_PARALLEL_MIN_DOCUMENTS")
+        per_batch = self._value(self.documents_per_batch, "NEWS_DOCUMENTS_PER_BATCH")
+        backend = self.backend()
+        if backend != "local":
+            from pipelines.ray_pool import RayPool  # Ray is imported only when a cluster is named
+
+            pool = RayPool(backend, min_documents, per_batch, log=log)
+        else:
+            pool = WorkerPool(worker_count(self._value(self.processes, "NEWS_WORKERS")), min_documents, per_batch, log=log)
         with pool:
             yield pool
 

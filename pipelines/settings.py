@@ -65,6 +65,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("NEWS_DOCUMENTS_PER_BATCH", "64", "documents sent to a worker process at a time"),
     Setting(
+        "NEWS_RAY_ADDRESS",
+        "",
+        "a running Ray cluster for the CPU-bound stages (`host:port`, or `ray://host:port` from outside it); "
+        "empty: local worker processes (docs/scale-out.md)",
+    ),
+    Setting(
         "NEWS_RUN_LOCK_WAIT_SECONDS",
         "3600",
         "how long a run waits for the run holding the warehouse's lock before it fails",

@@ -1,0 +1,164 @@
+"""The worker pool on a Ray cluster: the same batches, the same batch functions, other machines.
+
+Set NEWS_RAY_ADDRESS to a running cluster (`host:port` of its head, or `ray://host:10001` from
+outside it) and the CPU-bound stages (cleaning and language detection, NLP and sentiment,
+extraction) send their batches to Ray actors instead of local worker processes: one actor per CPU
+the cluster has (at most one per batch), each a long-lived process that loads the configured
+spaCy pipelines, watchlist and scorers on its first batch and keeps them (`transforms.nlp` caches
+them per process) and runs exactly the batch function a local worker runs. Results come back in
+batch order (`ray.util.ActorPool.map`), so every table is the same whatever the backend, the
+number of actors or which finished first. Unset, the local pool (`pipelines.parallel`) is used
+and Ray is never imported: it is an optional dependency (`requirements-ray.lock`, installed by
+`make test` and `make ray`).
+
+The run's code goes with the job: `transforms/` and `pipelines/` are shipped to the cluster as
+`py_modules` of the job's runtime environment (Ray caches them by content), so the actors run
+the code whose fingerprints the run records; the cluster's nodes need the same Python packages
+(the lock file's, with the spaCy pipelines) installed, as the deployment guide says
+(docs/scale-out.md). Small inputs stay in the run's process, as with the local pool
+(NEWS_PARALLEL_MIN_DOCUMENTS).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pipelines.parallel import SINGLE_THREADED, _progress, split_batches
+
+T = TypeVar("T")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_PACKAGES = ("transforms", "pipelines")
+
+
+class BatchActor:
+    """One Ray actor: a process on one CPU that runs batch functions (the class is wrapped with
+    `ray.remote` when a pool starts, so importing this module does not need Ray)."""
+
+    def __init__(self) -> None:
+        for name, value in SINGLE_THREADED.items():
+            os.environ.setdefault(name, value)
+
+    def run(self, function: Callable[[Any], T], batch: Any) -> T:
+        return function(batch)
+
+    def pid(self) -> int:
+        return os.getpid()
+
+
+class RayPool:
+    """`WorkerPool`'s interface (`map_frame`, `uses_workers`, `describe`, `processes_used`,
+    `close`) over Ray actors of the cluster at `address`."""
+
+    def __init__(self, address: str, min_documents: int, documents_per_batch: int, *, log: Any = None):
+        if not address.strip():
+            raise ValueError("NEWS_RAY_ADDRESS is empty: unset it for the local pool, or give host:port or ray://host:port")
+        self.address = address.strip()
+        self.min_documents = min_documents
+        self.documents_per_batch = documents_per_batch
+        self.log = log
+        self.processes_used = 1
+        self._actors: list[Any] = []
+        self._cluster_cpus: int | None = None
+
+    def uses_workers(self, n_documents: int) -> bool:
+        """Whether `n_documents` new documents go to the cluster (enough for two batches, and at
+        least NEWS_PARALLEL_MIN_DOCUMENTS)."""
+        return n_documents >= self.min_documents and n_documents > self.documents_per_batch
+
+    def describe(self) -> str:
+        """What the pool did, for a stage's metadata (also after `close`)."""
+        if self._cluster_cpus is None:
+            return f"in the run's process (fewer than {self.min_documents} new documents)"
+        return f"{self.processes_used} Ray actors on {self.address} (a cluster of {self._cluster_cpus} CPUs)"
+
+    def map_frame(self, function: Callable[[Any], T], frame: Any, *, label: str = "documents") -> list[T]:
+        """`function` applied to consecutive batches of `frame`'s rows, results in batch order."""
+        batches = split_batches(frame, self.documents_per_batch)
+        if not batches:
+            return []
+        progress = _progress(self.log, label, frame.height)
+        results: list[T] = []
+        if not self.uses_workers(frame.height):
+            for batch in batches:
+                results.append(function(batch))
+                progress.advance(batch.height)
+        else:
+            from ray.util import ActorPool
+
+            actors = self._start(len(batches))
+            pool = ActorPool(actors)
+            for batch, result in zip(
+                batches, pool.map(lambda actor, batch: actor.run.remote(function, batch), batches), strict=True
+            ):
+                results.append(result)
+                progress.advance(batch.height)
+        progress.finish()
+        return results
+
+    def _start(self, n_batches: int) -> list[Any]:
+        if self._actors:
+            return self._actors
+        import ray
+
+        connect(self.address)
+        self._cluster_cpus = int(ray.cluster_resources().get("CPU", 1))
+        count = max(1, min(self._cluster_cpus, n_batches))
+        remote = ray.remote(num_cpus=1)(BatchActor)
+        self._actors = [remote.remote() for _ in range(count)]
+        ray.get([actor.pid.remote() for actor in self._actors])  # every actor up before the first batch
+        self.processes_used = count
+        return self._actors
+
+    def close(self) -> None:
+        if self._actors:
+            import ray
+
+            for actor in self._actors:
+                ray.kill(actor)
+            self._actors = []
+
+    def __enter__(self) -> RayPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def connect(address: str) -> None:
+    """Connect this process to the cluster once (a second stage reuses the connection), shipping
+    the project's packages with the job and keeping the workers single-threaded."""
+    import ray
+
+    if ray.is_initialized():
+        return
+    _probe(address)
+    try:
+        ray.init(
+            address=address,
+            runtime_env={
+                "py_modules": [str(PROJECT_ROOT / name) for name in SHIPPED_PACKAGES],
+                "env_vars": dict(SINGLE_THREADED),
+            },
+            logging_level="WARNING",
+            log_to_driver=False,
+        )
+    except ConnectionError as error:
+        raise ConnectionError(f"NEWS_RAY_ADDRESS={address}: no Ray cluster answers there ({error})") from None
+
+
+def _probe(address: str, timeout: float = 10.0) -> None:
+    """Fail at once, naming the setting, when nothing listens at the address (Ray itself retries
+    for minutes before it gives up)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"NEWS_RAY_ADDRESS={address!r}: expected host:port or ray://host:port")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            pass
+    except OSError as error:
+        raise ConnectionError(f"NEWS_RAY_ADDRESS={address}: no Ray cluster answers there ({error})") from None
