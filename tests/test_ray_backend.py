@@ -98,8 +98,9 @@ def ray_head(tmp_path_factory):
 
 
 def _run(workspace: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    (workspace / "dagster_home").mkdir()
-    shutil.copy(PROJECT_ROOT / "config" / "dagster.yaml", workspace / "dagster_home")  # as `make` does
+    if not (workspace / "dagster_home").exists():
+        (workspace / "dagster_home").mkdir()
+        shutil.copy(PROJECT_ROOT / "config" / "dagster.yaml", workspace / "dagster_home")  # as `make` does
     env = {
         **env,
         "NEWS_SOURCE_DIR": str(workspace / "source"),
@@ -133,6 +134,60 @@ def test_the_job_on_a_ray_cluster_gives_the_local_runs_tables(ray_head, tmp_path
             parallelism = event.asset_materialization.metadata["parallelism"].value
             assert parallelism.startswith(f"2 Ray actors on {ray_head['address']}"), (key, parallelism)
     assert not any(ray_head["home"].iterdir()), "Ray wrote into the home directory"
+
+
+def _batch_actor_at_work() -> int | None:
+    """The process id of a Ray actor running a batch now (Ray titles it `ray::BatchActor.run`)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                continue
+            if command.startswith(b"ray::BatchActor.run"):
+                return int(entry.name)
+    return None
+
+
+def test_an_actor_killed_mid_run_fails_the_run_cleanly_and_the_next_run_redoes_the_work(
+    ray_head, tmp_path, seed_warehouse
+):
+    workspace = tmp_path / "killed"
+    shutil.copytree(SEEDS, workspace / "source")
+    (workspace / "dagster_home").mkdir()
+    shutil.copy(PROJECT_ROOT / "config" / "dagster.yaml", workspace / "dagster_home")
+    env = {
+        **ray_head["env"],
+        "NEWS_RAY_ADDRESS": ray_head["address"],
+        "NEWS_PARALLEL_MIN_DOCUMENTS": "1",
+        "NEWS_DOCUMENTS_PER_BATCH": "1",
+        "NEWS_SOURCE_DIR": str(workspace / "source"),
+        "NEWS_WAREHOUSE_PATH": str(workspace / "warehouse" / "news.duckdb"),
+        "DAGSTER_HOME": str(workspace / "dagster_home"),
+    }
+    env.pop("VERBOSE", None)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pipelines"], env=env, cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    killed, deadline = None, time.monotonic() + 300
+    while killed is None and run.poll() is None and time.monotonic() < deadline:
+        killed = _batch_actor_at_work()
+        if killed is not None:
+            os.kill(killed, signal.SIGKILL)  # a worker dies in the middle of a batch
+        time.sleep(0.05)
+    output, _ = run.communicate(timeout=600)
+
+    assert killed is not None, "no actor was ever seen at work"
+    assert run.returncode != 0, output[-3000:]
+    assert "FAILED" in output and "the published warehouse was left as it was" in output
+    assert not (workspace / "warehouse" / "news.duckdb").exists()  # nothing half-published
+
+    again = _run(workspace, {**ray_head["env"], "NEWS_RAY_ADDRESS": ray_head["address"],
+                             "NEWS_PARALLEL_MIN_DOCUMENTS": "1", "NEWS_DOCUMENTS_PER_BATCH": "1"})  # fmt: skip
+
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert table_fingerprints(workspace / "warehouse" / "news.duckdb") == table_fingerprints(seed_warehouse)
 
 
 def test_a_ray_address_nobody_answers_fails_the_run_and_says_which(tmp_path, ray_head):
