@@ -159,11 +159,17 @@ def start_fork_server() -> None:
     forkserver.ensure_running()
 
 
+def ray_address() -> str:
+    """NEWS_RAY_ADDRESS, stripped: empty for the local pool."""
+    return setting("NEWS_RAY_ADDRESS").strip()
+
+
 def may_use_workers() -> bool:
-    """Whether a run with the current settings may use workers: more than one worker and at least
-    NEWS_PARALLEL_MIN_DOCUMENTS files in the source folder (an upper bound on new documents)."""
+    """Whether a run with the current settings may use workers: more than one worker (or a Ray
+    cluster) and at least NEWS_PARALLEL_MIN_DOCUMENTS files in the source folder (an upper bound
+    on new documents)."""
     try:
-        if worker_count(int_setting("NEWS_WORKERS")) <= 1:
+        if not ray_address() and worker_count(int_setting("NEWS_WORKERS")) <= 1:
             return False
         wanted, found = int_setting("NEWS_PARALLEL_MIN_DOCUMENTS"), 0
         for _, _, files in os.walk(setting("NEWS_SOURCE_DIR")):

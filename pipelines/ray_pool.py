@@ -46,6 +46,14 @@ class BatchActor:
     def run(self, function: Callable[[Any], T], batch: Any) -> T:
         return function(batch)
 
+    def warm_up(self, settings: Any, language_seed: int) -> None:
+        """Load the models the NLP will use (the local pool's fork server does the same)."""
+        from transforms.language import preload_profiles
+        from transforms.nlp import load_models
+
+        preload_profiles(language_seed)
+        load_models(settings)
+
     def pid(self) -> int:
         return os.getpid()
 
@@ -105,28 +113,64 @@ class RayPool:
             return self._actors
         import ray
 
-        connect(self.address)
-        self._cluster_cpus = int(ray.cluster_resources().get("CPU", 1))
-        count = max(1, min(self._cluster_cpus, n_batches))
-        remote = ray.remote(num_cpus=1)(BatchActor)
-        self._actors = [remote.remote() for _ in range(count)]
+        every = run_actors(self.address)
+        self._cluster_cpus = _CLUSTER_CPUS[self.address]
+        self._actors = every[: max(1, min(len(every), n_batches))]
         ray.get([actor.pid.remote() for actor in self._actors])  # every actor up before the first batch
-        self.processes_used = count
+        self.processes_used = len(self._actors)
         return self._actors
 
     def close(self) -> None:
-        if self._actors:
-            import ray
-
-            for actor in self._actors:
-                ray.kill(actor)
-            self._actors = []
+        # The run's actors serve every stage and end with the run's process (Ray stops a driver's
+        # actors when it disconnects); a stage only lets go of them.
+        self._actors = []
 
     def __enter__(self) -> RayPool:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+_RUN_ACTORS: dict[str, list[Any]] = {}  # address → this run's actors, one per CPU of the cluster
+_CLUSTER_CPUS: dict[str, int] = {}
+
+
+def run_actors(address: str) -> list[Any]:
+    """This process's actors on the cluster at `address`, started on first use and kept for the
+    run: each stage reuses them (and the models they loaded) instead of starting its own."""
+    if address not in _RUN_ACTORS:
+        import ray
+
+        connect(address)
+        _CLUSTER_CPUS[address] = int(ray.cluster_resources().get("CPU", 1))
+        remote = ray.remote(num_cpus=1)(BatchActor)
+        _RUN_ACTORS[address] = [remote.remote() for _ in range(max(1, _CLUSTER_CPUS[address]))]
+    return _RUN_ACTORS[address]
+
+
+def start_warm(address: str) -> None:
+    """At the start of `python -m pipelines` (before Dagster is imported), when the run may send
+    work to the cluster: start the run's actors and have each load the models of the settings in
+    the environment, while this process imports Dagster and the first stages run — as the local
+    fork server preloads them. A failure here is left to the stage that needs the cluster, which
+    reports it."""
+    try:
+        from pathlib import Path as _Path
+
+        from pipelines.settings import int_setting, parse_mapping, setting
+        from transforms.entities import parse_watchlist
+        from transforms.nlp import NlpSettings
+
+        settings = NlpSettings(
+            models=tuple(sorted(parse_mapping(setting("NEWS_SPACY_MODELS")).items())),
+            watchlist=parse_watchlist(_Path(setting("NEWS_WATCHLIST_PATH")).read_text(encoding="utf-8")),
+            sentiment_backends=tuple(sorted(parse_mapping(setting("NEWS_SENTIMENT_BACKENDS")).items())),
+        )
+        for actor in run_actors(address):
+            actor.warm_up.remote(settings, int_setting("NEWS_LANGUAGE_SEED"))  # not awaited: batches queue behind it
+    except Exception:  # noqa: BLE001 - a head start only
+        _RUN_ACTORS.pop(address, None)
 
 
 def connect(address: str) -> None:

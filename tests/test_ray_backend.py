@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,7 +49,11 @@ def _stop_with_parent() -> None:
 @pytest.fixture(scope="module")
 def ray_head(tmp_path_factory):
     """A local Ray head with 2 CPUs; yields its address and the environment its clients need."""
-    base = tmp_path_factory.mktemp("ray")  # short: Ray's socket paths under it must stay < 108 bytes
+    # Ray's socket paths (<temp-dir>/session_<date>_<pid>/sockets/plasma_store, 62 characters more)
+    # must stay under 108 bytes: the head's folder is the test's own, unless pytest's is too deep
+    base, private = tmp_path_factory.mktemp("r"), None
+    if len(str(base)) > 44:
+        base = private = Path(tempfile.mkdtemp(prefix="r"))
     home = base / "home"
     home.mkdir()
     token = base / "auth_token"
@@ -64,7 +69,7 @@ def ray_head(tmp_path_factory):
     }
     env = {name: value for name, value in os.environ.items() if name not in ("RAY_ADDRESS", "RAY_AUTH_TOKEN")}
     env.update(ray_env)
-    port, temp_dir = _free_port(), base / "t"
+    port, temp_dir = _free_port(), base
     command = [
         RAY, "start", "--head", "--num-cpus=2", "--num-gpus=0", f"--port={port}", "--node-ip-address=127.0.0.1",
         f"--temp-dir={temp_dir}", "--include-dashboard=false", "--disable-usage-stats", "--block",
@@ -95,6 +100,8 @@ def ray_head(tmp_path_factory):
         except ProcessLookupError:
             pass
         head.wait()
+        if private is not None:
+            shutil.rmtree(private, ignore_errors=True)
 
 
 def _run(workspace: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
