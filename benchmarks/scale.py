@@ -20,6 +20,7 @@ history (issue #18's storage part), which needs the storage redesign first.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import secrets
@@ -87,14 +88,10 @@ def start_ray_head(base: Path, cpus: int) -> tuple[subprocess.Popen, str, dict[s
 def stop(head: subprocess.Popen) -> None:
     if head.poll() is None:
         head.send_signal(signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             head.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(head.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     head.wait()
 
 
@@ -180,7 +177,7 @@ def main() -> int:
         f"| {local['peak_mb']:,.0f} | {local['parallelism']} |"
     )
     print(
-        f"| Ray | {on_ray['nlp_words_per_second']:,.0f} | {on_ray['wall']:.1f} | head {head_seconds:.1f} s, then actors per stage "
+        f"| Ray | {on_ray['nlp_words_per_second']:,.0f} | {on_ray['wall']:.1f} | head {head_seconds:.1f} s; the run's actors load the models while Dagster starts "
         f"| {on_ray['peak_mb']:,.0f} | {on_ray['parallelism']} |"
     )
     ratio = on_ray["nlp_words_per_second"] / local["nlp_words_per_second"] if local["nlp_words_per_second"] else 0.0

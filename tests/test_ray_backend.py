@@ -11,6 +11,7 @@ on 127.0.0.1 (on Linux it is Ray's single-node loopback mode). The job runs as `
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -91,14 +92,10 @@ def ray_head(tmp_path_factory):
     finally:
         if head.poll() is None:
             head.send_signal(signal.SIGTERM)  # the head's process stops every process it started
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 head.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(head.pid, signal.SIGKILL)  # whatever is left of its session
-        except ProcessLookupError:
-            pass
         head.wait()
         if private is not None:
             shutil.rmtree(private, ignore_errors=True)
