@@ -167,6 +167,7 @@ def serve(host: str, port: int) -> int:
         return 1
     for signum in STOP_SIGNALS:  # before the child exists: a signal from now on stops it cleanly
         signal.signal(signum, _on_stop_signal)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # even if whoever started us had them blocked
     _become_subreaper()
     dagster = Path(sys.executable).parent / "dagster"
     command = [str(dagster), "dev", "-h", host, "-p", str(port), "-m", "pipelines.definitions"]

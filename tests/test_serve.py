@@ -44,6 +44,16 @@ def _make_ui_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
+def _as_from_a_shell() -> None:
+    """In `make`'s process before it starts: the signal state a terminal's shell gives a command —
+    nothing blocked, SIGTERM/SIGINT/SIGHUP at their defaults — rather than whatever the test
+    process inherited or was left with (make keeps an ignored or blocked SIGTERM, and so would
+    everything it starts)."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def _start_make_ui(port: int, env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
     log = open(log_path, "wb")  # noqa: SIM115 (closed by the caller)
     process = subprocess.Popen(
@@ -54,6 +64,7 @@ def _start_make_ui(port: int, env: dict[str, str], log_path: Path) -> tuple[subp
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=_as_from_a_shell,
     )
     return process, log
 
