@@ -47,8 +47,8 @@ run: setup
 	$(BIN)/python -m pipelines
 
 # Two worker processes, whole test files to each (the integration tests wait on subprocess runs
-# much of the time): the suite took 6.4 min in a working tree and 9.2 on a fresh clone, 2 cores,
-# against 10.3 and 9.5 in one process.
+# much of the time): 6.5 min of pytest on a fresh clone, 2 cores (2026-12-03, Ray test included),
+# against 9.5 to 10.3 min in one process (before the Ray test).
 PYTEST_WORKERS ?= 2
 test: setup browser ray
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
