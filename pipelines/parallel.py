@@ -24,7 +24,7 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
@@ -97,18 +97,17 @@ class WorkerPool:
         if not batches:
             return []
         progress = _progress(self.log, label, frame.height)
-        if not self.uses_workers(frame.height):
-            results = []
-            for batch in batches:
-                results.append(function(batch))
-                progress.advance(batch.height)
-        else:
-            results = []
-            for batch, result in zip(batches, self._executor(len(batches)).map(function, batches), strict=True):
-                results.append(result)
-                progress.advance(batch.height)
+        mapped = self._in_workers(function, batches) if self.uses_workers(frame.height) else map(function, batches)
+        results = []
+        for batch, result in zip(batches, mapped, strict=True):
+            results.append(result)
+            progress.advance(batch.height)
         progress.finish()
         return results
+
+    def _in_workers(self, function: Callable[[Any], T], batches: list[Any]) -> Iterator[T]:
+        """The results of `function` over `batches` from the workers, in batch order."""
+        return self._executor(len(batches)).map(function, batches)
 
     def _executor(self, n_batches: int) -> ProcessPoolExecutor:
         if self._pool is None:

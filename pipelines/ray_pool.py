@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pipelines.parallel import SINGLE_THREADED, _progress, split_batches
+from pipelines.parallel import SINGLE_THREADED, WorkerPool
 
 T = TypeVar("T")
 
@@ -58,19 +58,15 @@ class BatchActor:
         return os.getpid()
 
 
-class RayPool:
-    """`WorkerPool`'s interface (`map_frame`, `uses_workers`, `describe`, `processes_used`,
-    `close`) over Ray actors of the cluster at `address`."""
+class RayPool(WorkerPool):
+    """`WorkerPool` (same batches, same order, same metadata) whose workers are Ray actors of the
+    cluster at `address`."""
 
     def __init__(self, address: str, min_documents: int, documents_per_batch: int, *, log: Any = None):
         if not address.strip():
             raise ValueError("NEWS_RAY_ADDRESS is empty: unset it for the local pool, or give host:port or ray://host:port")
+        super().__init__(0, min_documents, documents_per_batch, log=log)
         self.address = address.strip()
-        self.min_documents = min_documents
-        self.documents_per_batch = documents_per_batch
-        self.log = log
-        self.processes_used = 1
-        self._actors: list[Any] = []
         self._cluster_cpus: int | None = None
 
     def uses_workers(self, n_documents: int) -> bool:
@@ -84,52 +80,20 @@ class RayPool:
             return f"in the run's process (fewer than {self.min_documents} new documents)"
         return f"{self.processes_used} Ray actors on {self.address} (a cluster of {self._cluster_cpus} CPUs)"
 
-    def map_frame(self, function: Callable[[Any], T], frame: Any, *, label: str = "documents") -> list[T]:
-        """`function` applied to consecutive batches of `frame`'s rows, results in batch order."""
-        batches = split_batches(frame, self.documents_per_batch)
-        if not batches:
-            return []
-        progress = _progress(self.log, label, frame.height)
-        results: list[T] = []
-        if not self.uses_workers(frame.height):
-            for batch in batches:
-                results.append(function(batch))
-                progress.advance(batch.height)
-        else:
-            from ray.util import ActorPool
-
-            actors = self._start(len(batches))
-            pool = ActorPool(actors)
-            for batch, result in zip(
-                batches, pool.map(lambda actor, batch: actor.run.remote(function, batch), batches), strict=True
-            ):
-                results.append(result)
-                progress.advance(batch.height)
-        progress.finish()
-        return results
-
-    def _start(self, n_batches: int) -> list[Any]:
-        if self._actors:
-            return self._actors
+    def _in_workers(self, function: Callable[[Any], T], batches: list[Any]) -> Iterator[T]:
         import ray
+        from ray.util import ActorPool
 
         every = run_actors(self.address)
         self._cluster_cpus = _CLUSTER_CPUS[self.address]
-        self._actors = every[: max(1, min(len(every), n_batches))]
-        ray.get([actor.pid.remote() for actor in self._actors])  # every actor up before the first batch
-        self.processes_used = len(self._actors)
-        return self._actors
+        actors = every[: max(1, min(len(every), len(batches)))]
+        ray.get([actor.pid.remote() for actor in actors])  # every actor up before the first batch
+        self.processes_used = len(actors)
+        return ActorPool(actors).map(lambda actor, batch: actor.run.remote(function, batch), batches)
 
     def close(self) -> None:
-        # The run's actors serve every stage and end with the run's process (Ray stops a driver's
-        # actors when it disconnects); a stage only lets go of them.
-        self._actors = []
-
-    def __enter__(self) -> RayPool:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        """Nothing to stop: the run's actors serve every stage and end with the run's process (Ray
+        stops a driver's actors when it disconnects)."""
 
 
 _RUN_ACTORS: dict[str, list[Any]] = {}  # address → this run's actors, one per CPU of the cluster

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 EXTRACTION_VERSION = "extraction-1"
@@ -101,6 +101,10 @@ class LanguageRules:
     source: str = field(repr=False, default="")
 
 
+# word lists of [quotations] matched as written ("Corp", "SA"); every other list is lower-cased
+_CASE_AS_WRITTEN = ("organisation_suffixes",)
+
+
 def _strings(table: dict[str, Any], key: str) -> tuple[str, ...]:
     return tuple(str(value).lower() for value in table.get(key, []))
 
@@ -120,23 +124,12 @@ def parse_rules(language: str, text: str) -> LanguageRules:
     return LanguageRules(
         language=language,
         quotations=QuotationRules(
-            speech_verbs=_strings(q, "speech_verbs"),
-            complementisers=_strings(q, "complementisers"),
-            according_to=_strings(q, "according_to"),
-            pronouns=_strings(q, "pronouns"),
-            roles=_strings(q, "roles"),
-            determiners=_strings(q, "determiners"),
-            organisation_roles=_strings(q, "organisation_roles"),
-            organisation_pronouns=_strings(q, "organisation_pronouns"),
-            organisation_suffixes=tuple(str(value) for value in q.get("organisation_suffixes", [])),  # case as written
-            plural_pronouns=_strings(q, "plural_pronouns"),
-            infinitive_openers=_strings(q, "infinitive_openers"),
-            person_or_organisation_pronouns=_strings(q, "person_or_organisation_pronouns"),
-            masculine_pronouns=_strings(q, "masculine_pronouns"),
-            feminine_pronouns=_strings(q, "feminine_pronouns"),
-            masculine_titles=_strings(q, "masculine_titles"),
-            feminine_titles=_strings(q, "feminine_titles"),
-            other_titles=_strings(q, "other_titles"),
+            **{
+                rule.name: _strings(q, rule.name)
+                for rule in fields(QuotationRules)
+                if rule.name not in _CASE_AS_WRITTEN
+            },
+            **{name: tuple(str(value) for value in q.get(name, [])) for name in _CASE_AS_WRITTEN},
         ),
         amounts=AmountRules(
             currencies={key.lower(): _currency(str(value)) for key, value in a.get("currencies", {}).items()},
