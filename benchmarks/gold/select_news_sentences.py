@@ -43,15 +43,68 @@ STRATA = {
 }
 MIN_WORDS, MAX_WORDS = 6, 60
 
-# a newline ends a block when a blank or indented line follows it, or when a sentence ended before it;
-# any other newline is a line wrap inside a sentence (Reuters wraps its lines at ~65 characters)
-_BLOCK_BREAK = re.compile(r"\n[ \t]*(?:\n|[ \t](?=[ \t]))\s*|(?<=[.!?…\"”»'’)])[ \t]*\n\s*")
+# Reuters wraps its lines at ~65 characters: there a newline ends a block only when a blank or indented
+# line follows it (or a sentence ended before it, see split_sentences); elsewhere every newline ends a block
+_BLOCK_BREAK_WRAPPED = re.compile(r"\n[ \t]*(?:\n|[ \t](?=[ \t]))\s*")
+_BLOCK_BREAK_LINES = re.compile(r"[ \t]*\n\s*")
+_NEWLINE_AHEAD = re.compile(r"[ \t]*\n")
 # end of a sentence: . ! ? … then closing quotes/brackets, then space
 _SENTENCE_END = re.compile(r"[.!?…]+[\"”»'’)\]]*(?=\s)")
 _OPENER = re.compile(r"\s+[\"“«'‘(\[]?[A-ZÀ-ÖØ-Þ0-9]")
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof st mt jan feb mar apr jun jul aug sep sept oct nov dec inc corp co ltd plc no nos
-    vs gen gov sen rep lt col capt sgt jr sr bros ave dept est fig approx mme mlle mm m me st ste cie""".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "mt",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "plc",
+        "no",
+        "nos",
+        "vs",
+        "gen",
+        "gov",
+        "sen",
+        "rep",
+        "lt",
+        "col",
+        "capt",
+        "sgt",
+        "jr",
+        "sr",
+        "bros",
+        "ave",
+        "dept",
+        "est",
+        "fig",
+        "approx",
+        "mme",
+        "mlle",
+        "mm",
+        "m",
+        "me",
+        "st",
+        "ste",
+        "cie",
+    ]
 )
 _DATELINE = re.compile(r"[A-Z][A-Za-z .'&/-]*(?:, [A-Z][A-Za-z .'&/-]*)*, [A-Z][a-z]+\.? \d{1,2} - ")
 _SIGNATURE = re.compile(r"\s*\bREUTER\b\s*$")
@@ -68,18 +121,23 @@ def _is_abbreviation(block: str, period_at: int) -> bool:
     return len(last) == 1 and last.isalpha() or last.lower() in _ABBREVIATIONS
 
 
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """(start, end) offsets of the sentences of text[start:end], stripped of surrounding space."""
+def split_sentences(text: str, start: int = 0, end: int | None = None, wrapped: bool = False) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences of text[start:end], stripped of surrounding space.
+
+    `wrapped`: the text's lines are wrapped (Reuters), so a newline alone does not end a sentence."""
     end = len(text) if end is None else end
     spans = []
     block_start = start
-    breaks = [(m.start(), m.end()) for m in _BLOCK_BREAK.finditer(text, start, end)] + [(end, end)]
+    block_break = _BLOCK_BREAK_WRAPPED if wrapped else _BLOCK_BREAK_LINES
+    breaks = [(m.start(), m.end()) for m in block_break.finditer(text, start, end)] + [(end, end)]
     for break_start, break_end in breaks:
         block = text[block_start:break_start]
         sentence_start = 0
         for match in _SENTENCE_END.finditer(block):
             stop = match.end()
-            if _is_abbreviation(block, match.start()) and match.group(0) == "." or not _OPENER.match(block, stop):
+            if match.group(0) == "." and _is_abbreviation(block, match.start()):
+                continue
+            if not (_OPENER.match(block, stop) or _NEWLINE_AHEAD.match(block, stop)):
                 continue
             spans.append((block_start + sentence_start, block_start + stop))
             sentence_start = stop
@@ -121,7 +179,9 @@ def candidates(record: dict) -> list[tuple[int, int]]:
         body_start = dateline.end()
     signature = _SIGNATURE.search(text, body_start)
     body_end = signature.start() if signature else len(text)
-    spans += [(a, b, False) for a, b in split_sentences(text, body_start, body_end)]
+    spans += [
+        (a, b, False) for a, b in split_sentences(text, body_start, body_end, wrapped=record.get("source") == "Reuters")
+    ]
     return [(a, b) for a, b, is_title in spans if _acceptable(" ".join(text[a:b].split()), is_title)]
 
 
