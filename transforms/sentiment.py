@@ -150,7 +150,7 @@ class _WithoutEmoji(str):
 
 
 # Kinds of token after phrase matching
-_WORD, _BOOSTER, _NEGATOR, _NE, _NEUTRAL = range(5)
+_SENTIMENT_WORD, _BOOSTER, _NEGATOR, _NE, _NEUTRAL = range(5)
 
 
 class VaderScorer:
@@ -204,13 +204,13 @@ class VaderScorer:
                     single[key[0]] = value
 
         for entry, value in (package_phrases or {}).items():
-            add(entry, _WORD, float(value), None)
+            add(entry, _SENTIMENT_WORD, float(value), None)
         for entry, value in list(boosters.items()):
             if " " in entry:
                 del boosters[entry]
                 add(entry, _BOOSTER, value, None)
         for entry, value in overlay.words:
-            add(entry, _WORD if value else _NEUTRAL, value, lexicon)
+            add(entry, _SENTIMENT_WORD if value else _NEUTRAL, value, lexicon)
         for entry, value in overlay.intensifiers:
             add(entry, _BOOSTER if value else _NEUTRAL, value, boosters)
         negators = overlay.negators if overlay.negators is not None else package_negators
@@ -306,7 +306,7 @@ class VaderScorer:
             elif key in boosters:
                 kind, value = _BOOSTER, boosters[key]
             elif key in lexicon:
-                kind, value = _WORD, lexicon[key]
+                kind, value = _SENTIMENT_WORD, lexicon[key]
             else:
                 kind, value = _NEUTRAL, 0.0
             if key in self._clause_breaks or key in self._contrast:
@@ -337,13 +337,13 @@ class VaderScorer:
                     # a negator that is itself a lexicon word ("no") keeps its valence when no
                     # sentiment word follows it
                     following = units[position + 1] if position + 1 < len(units) else None
-                    if value and (following is None or following[2] != _WORD):
+                    if value and (following is None or following[2] != _SENTIMENT_WORD):
                         valence = value
                 elif key in lexicon:
                     valence = lexicon[key]
             elif kind == _NE:
                 ne_seen = True
-            elif kind == _WORD:
+            elif kind == _SENTIMENT_WORD:
                 valence = value
                 if capitals_differ and surface.isupper():
                     valence += C_INCR if valence > 0 else -C_INCR
