@@ -1,6 +1,7 @@
 """Draw the sentences of the news sentiment gold (see news_sentiment_guidelines.md), at random with a fixed seed.
 
     python -m benchmarks.gold.select_news_sentences [--per-language 150] [--seed 19] [--out FILE] [--force]
+    python -m benchmarks.gold.select_news_sentences --check    # the gold is what the draw gives
 
 For English and French (the two languages with a sentiment scorer), draws articles of news_bench
 at random and one sentence at random from each, until `--per-language` sentences are drawn; the
@@ -19,7 +20,8 @@ figure tables of Reuters' earnings reports and the text MasakhaNEWS cut off mid-
 Writes JSON lines (id, language, doc_id, source, dataset, start, end, sentence, label="", note="")
 to `--out`: `start`/`end` are Python offsets into the record's `text`, `sentence` is that span with
 whitespace collapsed. Refuses to overwrite a file that already holds a label (the gold is
-annotated in place), unless `--force`.
+annotated in place), unless `--force`. `--check` draws again and compares with `--out` (every
+field but the label and the note), so anyone can confirm the gold is the seeded draw.
 """
 
 from __future__ import annotations
@@ -230,7 +232,21 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--out", type=Path, default=GOLD)
     parser.add_argument("--force", action="store_true", help="overwrite a file that already holds labels")
+    parser.add_argument("--check", action="store_true", help="compare a new draw with --out instead of writing")
     arguments = parser.parse_args()
+    if arguments.check:
+        records = [r for r in read_news_bench() if r.get("language") in STRATA]
+        drawn = draw(records, arguments.per_language, arguments.seed)
+        kept = [json.loads(line) for line in arguments.out.read_text(encoding="utf-8").splitlines() if line.strip()]
+        fields = [key for key in drawn[0] if key not in ("label", "note")]
+        differing = [
+            new["id"] for new, old in zip(drawn, kept, strict=False) if any(new[key] != old.get(key) for key in fields)
+        ]
+        if differing or len(drawn) != len(kept):
+            print(f"{arguments.out} differs from the draw: {len(kept)} rows vs {len(drawn)}, e.g. {differing[:5]}")
+            return 1
+        print(f"{arguments.out}: the {len(kept)} sentences are the draw of seed {arguments.seed}")
+        return 0
     if arguments.out.exists() and not arguments.force:
         existing = [json.loads(line) for line in arguments.out.read_text(encoding="utf-8").splitlines() if line.strip()]
         if any(row.get("label") for row in existing):
