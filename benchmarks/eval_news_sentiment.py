@@ -5,9 +5,10 @@ drawn by benchmarks/gold/select_news_sentences.py and labelled negative / neutra
 reading, following benchmarks/gold/news_sentiment_guidelines.md, before any scorer was run on them.
 
 For each language, the project's scorer (transforms.sentiment.build_scorers with the default
-backends en=vader_en, fr=vader_fr, and, where the scorers take overlays, the overlay files of
-config/sentiment/) scores each sentence; a score becomes a label through the fixed neutral band
-±0.05 (positive above +0.05, negative below −0.05, neutral between). Nothing is tuned here.
+backends en=vader_en, fr=vader_fr, and, where build_scorers takes overlays, the overlay files of
+NEWS_SENTIMENT_OVERLAYS, by default config/sentiment/, passed as eval_sentiment passes them)
+scores each sentence; a score becomes a label through the fixed neutral band ±0.05 (positive
+above +0.05, negative below −0.05, neutral between). Nothing is tuned here.
 Prints per language (and per source): n, the gold label distribution, the majority-class
 macro-F1, accuracy, macro-F1 with a 95 % bootstrap interval (1,000 resamples of the sentences,
 seed 19: with 150 sentences a language, differences of a few points are within the noise), and the
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import os
 import random
 import sys
 from collections import Counter
@@ -90,10 +92,10 @@ def load_scorers(root: Path, overlays_folder: Path | None) -> tuple[dict, str]:
 
     if "overlays" not in inspect.signature(build_scorers).parameters:
         return build_scorers(BACKENDS), "no overlay mechanism"
-    folder = overlays_folder if overlays_folder is not None else root / "config" / "sentiment"
-    overlays = {
-        path.stem: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.toml")) if path.stem in BACKENDS
-    }
+    if overlays_folder is None:
+        overlays_folder = Path(os.environ.get("NEWS_SENTIMENT_OVERLAYS", root / "config" / "sentiment"))
+    folder = overlays_folder
+    overlays = {path.stem: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.toml"))}
     described = f"overlays {sorted(overlays)} from {folder}" if overlays else f"no overlay file in {folder}"
     return build_scorers(BACKENDS, overlays), described
 
@@ -124,7 +126,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gold", type=Path, default=GOLD)
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="checkout whose scorers to use (default: cwd)")
-    parser.add_argument("--overlays", type=Path, help="overlay folder (default: ROOT/config/sentiment)")
+    parser.add_argument(
+        "--overlays", type=Path, help="overlay folder (default: NEWS_SENTIMENT_OVERLAYS, else ROOT/config/sentiment)"
+    )
     parser.add_argument("--show-errors", action="store_true", help="list the sentences scored wrong")
     arguments = parser.parse_args()
     rows = read_gold(arguments.gold)
