@@ -329,10 +329,13 @@ class VaderScorer:
             valence = 0.0
             if kind == _NEGATOR:
                 if key in self._negators or ne_seen:
-                    negation_left = self._scope + 1
-                    # "il n'aime pas": the verb between "ne" and "pas" is negated too
-                    for earlier in waiting:
-                        sentiments[earlier] *= N_SCALAR
+                    # "il n'aime pas": the sentiment word between "ne" and "pas" is the one negated;
+                    # else the negation reaches forward to the first sentiment word in its scope
+                    if waiting:
+                        sentiments[waiting[0]] *= N_SCALAR
+                        negation_left = 0
+                    else:
+                        negation_left = self._scope + 1
                     waiting = []
                     # a negator that is itself a lexicon word ("no") keeps its valence when no
                     # sentiment word follows it
@@ -360,6 +363,7 @@ class VaderScorer:
                     pass  # an emoticon, or a word negation leaves alone
                 elif negation_left > 0:
                     valence *= N_SCALAR
+                    negation_left = 1  # the first sentiment word ends the negation's reach
                 elif ne_seen:
                     waiting.append(position)
             if negation_left > 0:
