@@ -19,6 +19,9 @@ from its `config/sentiment/`), so one script measures any checkout:
 
     .venv/bin/python -m benchmarks.eval_news_sentiment                  # this checkout
     cd OTHER_CHECKOUT && /path/to/.venv/bin/python /path/to/benchmarks/eval_news_sentiment.py
+
+Before and after, paired (the same resampled sentences for both, so the interval is that of the
+difference): `--save before.json` in the old checkout, then `--baseline before.json` in the new one.
 """
 
 from __future__ import annotations
@@ -72,6 +75,19 @@ def bootstrap_interval(gold: list[str], predicted: list[str]) -> tuple[float, fl
     for _ in range(BOOTSTRAP_RESAMPLES):
         picks = [generator.randrange(n) for _ in range(n)]
         values.append(macro_f1([gold[i] for i in picks], [predicted[i] for i in picks]))
+    values.sort()
+    return values[int(0.025 * BOOTSTRAP_RESAMPLES)], values[int(0.975 * BOOTSTRAP_RESAMPLES) - 1]
+
+
+def paired_difference_interval(gold: list[str], predicted: list[str], baseline: list[str]) -> tuple[float, float]:
+    """95 % interval of macro-F1(predicted) − macro-F1(baseline), both on the same resamples (seeded)."""
+    generator = random.Random(BOOTSTRAP_SEED)
+    n = len(gold)
+    values = []
+    for _ in range(BOOTSTRAP_RESAMPLES):
+        picks = [generator.randrange(n) for _ in range(n)]
+        sample = [gold[i] for i in picks]
+        values.append(macro_f1(sample, [predicted[i] for i in picks]) - macro_f1(sample, [baseline[i] for i in picks]))
     values.sort()
     return values[int(0.025 * BOOTSTRAP_RESAMPLES)], values[int(0.975 * BOOTSTRAP_RESAMPLES) - 1]
 
@@ -130,7 +146,13 @@ def main() -> int:
         "--overlays", type=Path, help="overlay folder (default: NEWS_SENTIMENT_OVERLAYS, else ROOT/config/sentiment)"
     )
     parser.add_argument("--show-errors", action="store_true", help="list the sentences scored wrong")
+    parser.add_argument("--save", type=Path, help="write each sentence's score to this JSON file")
+    parser.add_argument(
+        "--baseline", type=Path, help="scores saved (--save) from another checkout: print the paired difference"
+    )
     arguments = parser.parse_args()
+    baseline_scores = json.loads(arguments.baseline.read_text(encoding="utf-8")) if arguments.baseline else None
+    saved: dict[str, float] = {}
     rows = read_gold(arguments.gold)
     root = arguments.root.resolve()
     scorers, overlays = load_scorers(root, arguments.overlays)
@@ -142,6 +164,7 @@ def main() -> int:
         scores = [scorer.score(row["sentence"]) for row in examples]
         predicted = [to_label(score) for score in scores]
         gold = [row["label"] for row in examples]
+        saved.update((row["id"], score) for row, score in zip(examples, scores, strict=True))
         print()
         report(f"{language} ({scorer.name})", gold, predicted)
         confusion(gold, predicted)
@@ -154,6 +177,17 @@ def main() -> int:
                 if label != row["label"]:
                     print(f"    {row['id']} gold {row['label']:<8} score {score:+.3f}  {row['sentence'][:110]}")
         summary.append((language, scorer.name, gold, predicted))
+        if baseline_scores is not None:
+            baseline = [to_label(baseline_scores[row["id"]]) for row in examples]
+            low, high = paired_difference_interval(gold, predicted, baseline)
+            print(
+                f"  against the baseline ({arguments.baseline}): macro-F1 {macro_f1(gold, baseline):.3f} → "
+                f"{macro_f1(gold, predicted):.3f}, difference "
+                f"{macro_f1(gold, predicted) - macro_f1(gold, baseline):+.3f} (paired 95 % interval {low:+.3f} to {high:+.3f}); "
+                f"{sum(1 for b, p in zip(baseline, predicted, strict=True) if b != p)} labels changed"
+            )
+    if arguments.save:
+        arguments.save.write_text(json.dumps(saved, indent=0, sort_keys=True) + "\n", encoding="utf-8")
     print()
     print("| language | backend | n | majority macro-F1 | accuracy | macro-F1 | 95 % interval |")
     print("|---|---|---:|---:|---:|---:|---:|")

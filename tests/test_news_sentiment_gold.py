@@ -87,6 +87,9 @@ def test_labels_come_from_a_fixed_band_and_macro_f1_averages_the_three_labels():
     low, high = evaluation.bootstrap_interval(gold, predicted)
     assert low < evaluation.macro_f1(gold, predicted) < high
     assert evaluation.bootstrap_interval(gold, predicted) == (low, high)
+    assert evaluation.paired_difference_interval(gold, predicted, predicted) == (0.0, 0.0)
+    low, high = evaluation.paired_difference_interval(gold, gold, predicted)
+    assert 0 < low < 1 - evaluation.macro_f1(gold, predicted) < high
 
 
 def test_the_project_scorers_score_the_gold_sentences(gold):
