@@ -101,6 +101,16 @@ def read_gold(path: Path = GOLD) -> list[dict]:
     return rows
 
 
+def read_gold_sentences(path: Path = GOLD) -> list[dict]:
+    """The gold with each row's sentence, read from news_bench at the row's offsets."""
+    project = str(Path(__file__).resolve().parents[1])  # run as a script from another checkout too
+    if project not in sys.path:
+        sys.path.append(project)
+    from benchmarks.gold.select_news_sentences import with_sentences
+
+    return with_sentences(read_gold(path))
+
+
 def load_scorers(root: Path, overlays_folder: Path | None) -> tuple[dict, str]:
     """The scorers of the checkout at `root` (its `transforms`), with its overlays if it has them."""
     sys.path.insert(0, str(root))
@@ -153,7 +163,7 @@ def main() -> int:
     arguments = parser.parse_args()
     baseline_scores = json.loads(arguments.baseline.read_text(encoding="utf-8")) if arguments.baseline else None
     saved: dict[str, float] = {}
-    rows = read_gold(arguments.gold)
+    rows = read_gold_sentences(arguments.gold)
     root = arguments.root.resolve()
     scorers, overlays = load_scorers(root, arguments.overlays)
     print(f"gold {arguments.gold} | scorers of {root} ({overlays}) | fixed band ±{BAND}")

@@ -22,9 +22,8 @@ def test_gold_has_150_labelled_sentences_per_language_one_per_article(gold):
     assert len({row["doc_id"] for row in gold}) == 300
     assert Counter(row["source"] for row in gold if row["language"] == "en") == {"Reuters": 75, "BBC News": 75}
     for row in gold:
-        assert row["sentence"] == " ".join(row["sentence"].split())
+        assert "sentence" not in row  # ids and offsets only: the corpus's text is not shipped
         assert 0 <= row["start"] < row["end"]
-        assert selection.MIN_WORDS <= len(row["sentence"].split()) <= selection.MAX_WORDS
 
 
 def test_splitter_keeps_abbreviations_and_wrapped_lines_together():
@@ -92,8 +91,7 @@ def test_labels_come_from_a_fixed_band_and_macro_f1_averages_the_three_labels():
     assert 0 < low < 1 - evaluation.macro_f1(gold, predicted) < high
 
 
-def test_the_project_scorers_score_the_gold_sentences(gold):
+def test_the_project_scorers_label_a_news_sentence_through_the_fixed_band():
     scorers, _ = evaluation.load_scorers(evaluation.GOLD.parents[2], None)
-    deaths = next(row for row in gold if row["id"] == "en-020")
-    assert deaths["label"] == "negative"
-    assert evaluation.to_label(scorers["en"].score(deaths["sentence"])) == "negative"
+    deaths = "At least 12 people were killed and dozens injured when the building collapsed."
+    assert evaluation.to_label(scorers["en"].score(deaths)) == "negative"

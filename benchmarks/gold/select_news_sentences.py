@@ -17,9 +17,10 @@ holding a letter; a body sentence must start with a capital, a digit or an openi
 and end with . ! ? or … (optionally followed by a closing quote or bracket), which leaves out the
 figure tables of Reuters' earnings reports and the text MasakhaNEWS cut off mid-word.
 
-Writes JSON lines (id, language, doc_id, source, dataset, start, end, sentence, label="", note="")
-to `--out`: `start`/`end` are Python offsets into the record's `text`, `sentence` is that span with
-whitespace collapsed. Refuses to overwrite a file that already holds a label (the gold is
+Writes JSON lines (id, language, doc_id, source, dataset, start, end, label="", note="")
+to `--out`: `start`/`end` are Python offsets into the record's `text`; the sentence is that span
+with whitespace collapsed, read back from news_bench by `with_sentences` (the corpus's licences allow
+testing with it, not shipping it, so the gold holds no text of its own). Refuses to overwrite a file that already holds a label (the gold is
 annotated in place), unless `--force`. `--check` draws again and compares with `--out` (every
 field but the label and the note), so anyone can confirm the gold is the seeded draw.
 """
@@ -238,7 +239,7 @@ def main() -> int:
         records = [r for r in read_news_bench() if r.get("language") in STRATA]
         drawn = draw(records, arguments.per_language, arguments.seed)
         kept = [json.loads(line) for line in arguments.out.read_text(encoding="utf-8").splitlines() if line.strip()]
-        fields = [key for key in drawn[0] if key not in ("label", "note")]
+        fields = [key for key in drawn[0] if key not in ("label", "note", "sentence")]
         differing = [
             new["id"] for new, old in zip(drawn, kept, strict=False) if any(new[key] != old.get(key) for key in fields)
         ]
@@ -256,9 +257,21 @@ def main() -> int:
     rows = draw(records, arguments.per_language, arguments.seed)
     with open(arguments.out, "w", encoding="utf-8") as handle:
         for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            kept = {key: value for key, value in row.items() if key != "sentence"}  # the corpus's text is not shipped
+            handle.write(json.dumps(kept, ensure_ascii=False) + "\n")
     print(f"{len(rows)} sentences written to {arguments.out}")
     return 0
+
+
+def with_sentences(rows: list[dict]) -> list[dict]:
+    """The gold's rows with their `sentence` read from news_bench at their offsets (the gold keeps
+    ids and offsets only: the corpus's licences allow testing with it, not shipping it)."""
+    wanted = {row["doc_id"] for row in rows}
+    texts = {record["id"]: record["text"] for record in read_news_bench() if record["id"] in wanted}
+    missing = sorted(wanted - texts.keys())
+    if missing:
+        raise SystemExit(f"{len(missing)} gold articles are not in news_bench, e.g. {missing[:3]}")
+    return [{**row, "sentence": " ".join(texts[row["doc_id"]][row["start"] : row["end"]].split())} for row in rows]
 
 
 if __name__ == "__main__":
