@@ -25,6 +25,7 @@ from transforms.extraction_rules import parse_rules as parse_extraction_rules
 from transforms.language import LanguageDetector
 from transforms.nlp import NlpSettings, installed_version
 from transforms.records import FieldMap
+from transforms.sentiment import SENTIMENT_VERSION, parse_overlay
 from transforms.stories import LINKING_VERSION, LinkSettings
 
 # Bump when a change of code changes the output of a stage, so that reruns recompute it.
@@ -131,8 +132,9 @@ class LanguageDetection(dg.ConfigurableResource):
 
 
 class NlpModels(dg.ConfigurableResource):
-    """Which spaCy pipeline serves which language (NEWS_SPACY_MODELS), the watchlist, and which
-    sentiment scorer scores which language (NEWS_SENTIMENT_BACKENDS)."""
+    """Which spaCy pipeline serves which language (NEWS_SPACY_MODELS), the watchlist, which
+    sentiment scorer scores which language (NEWS_SENTIMENT_BACKENDS) and the overlays on their
+    lexicons (NEWS_SENTIMENT_OVERLAYS)."""
 
     models: str | None = Field(
         default=None,
@@ -141,6 +143,10 @@ class NlpModels(dg.ConfigurableResource):
     watchlist_path: str | None = Field(default=None, description="watchlist file; unset: NEWS_WATCHLIST_PATH")
     sentiment_backends: str | None = Field(
         default=None, description="language=sentiment backend pairs; unset: NEWS_SENTIMENT_BACKENDS"
+    )
+    sentiment_overlays_path: str | None = Field(
+        default=None,
+        description="folder of sentiment overlays, one <language>.toml per language; unset: NEWS_SENTIMENT_OVERLAYS",
     )
     batch_size: int = Field(default=16, description="documents per nlp.pipe batch")
 
@@ -152,6 +158,18 @@ class NlpModels(dg.ConfigurableResource):
         path = Path(self.watchlist_path or setting("NEWS_WATCHLIST_PATH"))
         return parse_watchlist(path.read_text(encoding="utf-8"))
 
+    def sentiment_overlays(self) -> tuple[tuple[str, str], ...]:
+        """(language, text) of each overlay file, checked here so that a wrong entry fails the run
+        at once, naming its file."""
+        folder = Path(self.sentiment_overlays_path or setting("NEWS_SENTIMENT_OVERLAYS"))
+        overlays = tuple((file.stem, file.read_text(encoding="utf-8")) for file in sorted(folder.glob("*.toml")))
+        for language, text in overlays:
+            try:
+                parse_overlay(language, text)
+            except ValueError as error:
+                raise ValueError(f"{folder / (language + '.toml')}: {error}") from None
+        return overlays
+
     def settings(self) -> NlpSettings:
         """What a worker process needs to build the pipelines and scorers itself."""
         return NlpSettings(
@@ -161,17 +179,20 @@ class NlpModels(dg.ConfigurableResource):
                 sorted(parse_mapping(self.sentiment_backends or setting("NEWS_SENTIMENT_BACKENDS")).items())
             ),
             batch_size=self.batch_size,
+            sentiment_overlays=self.sentiment_overlays(),
         )
 
     def fingerprint(self, settings: NlpSettings) -> str:
         """What an analysis depends on besides its document: code, models and their installed
-        versions, watchlist, scorers and their lexicons' versions."""
+        versions, watchlist, scorers, their lexicons' versions and the overlays' text."""
         return fingerprint(
             ANALYSIS_VERSION,
             settings.models,
             settings.watchlist,
             settings.sentiment_backends,
             settings.package_versions(),
+            SENTIMENT_VERSION,
+            settings.sentiment_overlays,
         )
 
 

