@@ -19,7 +19,7 @@ from pipelines.parallel import WorkerPool
 from pipelines.settings import int_setting, parse_mapping, setting, worker_count
 from transforms import amounts, dates, extraction, extraction_rules, quotations
 from transforms.cleaning import CleaningRule, parse_rules
-from transforms.entities import WatchlistEntry, parse_watchlist
+from transforms.entities import ENTITIES_VERSION, WatchlistEntry, parse_watchlist
 from transforms.extraction_rules import EXTRACTION_VERSION, LanguageRules
 from transforms.extraction_rules import parse_rules as parse_extraction_rules
 from transforms.language import LanguageDetector
@@ -187,6 +187,7 @@ class NlpModels(dg.ConfigurableResource):
         versions, watchlist, scorers, their lexicons' versions and the overlays' text."""
         return fingerprint(
             ANALYSIS_VERSION,
+            ENTITIES_VERSION,
             settings.models,
             settings.watchlist,
             settings.sentiment_backends,

