@@ -107,6 +107,7 @@ def overlaid():
         ("Ce film n'a rien de bon.", "Ce film a du bon."),  # ne … rien
         ("Ce film n’est pas bon.", "Ce film est bon."),  # n’ with a typographic apostrophe
         ("Il n'aime pas ce film.", "Il aime ce film."),  # the verb between ne and pas
+        ("Il n’aime pas ce film.", "Il aime ce film."),  # n’ with a typographic apostrophe, before the verb
         ("Il ne réussit jamais.", "Il réussit."),  # ne VERB jamais
         ("Un film sans intérêt.", "Un film d'un grand intérêt."),  # sans
         ("Ce n'est ni bon ni utile.", "C'est bon et utile."),  # ni … ni

@@ -251,7 +251,7 @@ class VaderScorer:
         mark clause ends."""
         tokens = []
         opens = False
-        for piece in self._split.split(text):
+        for piece in self._split.split(text.replace("’", "'")):
             if not piece:
                 continue
             stripped = piece.strip(_PUNCTUATION)
