@@ -22,7 +22,7 @@ from transforms.cleaning import CleaningRule, parse_rules
 from transforms.entities import ENTITIES_VERSION, WatchlistEntry, parse_watchlist
 from transforms.extraction_rules import EXTRACTION_VERSION, LanguageRules
 from transforms.extraction_rules import parse_rules as parse_extraction_rules
-from transforms.language import LanguageDetector
+from transforms.language import GUARD_VERSION, LINGUA_PACKAGE, LanguageDetector
 from transforms.nlp import NlpSettings, installed_version
 from transforms.records import FieldMap
 from transforms.sentiment import SENTIMENT_VERSION, parse_overlay
@@ -111,24 +111,44 @@ class ExtractionRules(dg.ConfigurableResource):
 
 
 class LanguageDetection(dg.ConfigurableResource):
-    """Seeded langdetect settings."""
+    """Seeded langdetect settings, and the guard around it that answers 'und' (transforms/language.py)."""
 
     seed: int | None = Field(default=None, description="seed of langdetect's trials; unset: NEWS_LANGUAGE_SEED")
     max_chars: int = Field(default=2000, description="characters of each text langdetect reads")
-    min_confidence: float = Field(default=0.70, description="below this probability the language is 'und'")
+    min_confidence: float = Field(default=0.90, description="below this probability the language is 'und'")
+    guard: bool = Field(
+        default=True, description="ask lingua whether the text is in a language langdetect lacks ('und' if so)"
+    )
+    guard_chars: int = Field(default=300, description="characters of each text lingua reads")
+    guard_confidence: float = Field(
+        default=0.9, description="lingua's confidence a language langdetect lacks needs to make the text 'und'"
+    )
 
     @property
     def resolved_seed(self) -> int:
         return self.seed if self.seed is not None else int_setting("NEWS_LANGUAGE_SEED")
 
     def fingerprint(self) -> str:
-        """The settings and the installed langdetect (its profiles are the model)."""
+        """The settings, the code around langdetect and the installed langdetect (its profiles are
+        the model) and, with the guard, lingua (its models)."""
+        guard = (GUARD_VERSION, self.guard_chars, self.guard_confidence, (LINGUA_PACKAGE, installed_version(LINGUA_PACKAGE)))
         return fingerprint(
-            self.resolved_seed, self.max_chars, self.min_confidence, ("langdetect", installed_version("langdetect"))
+            self.resolved_seed,
+            self.max_chars,
+            self.min_confidence,
+            ("langdetect", installed_version("langdetect")),
+            guard if self.guard else "no guard",
         )
 
     def detector(self) -> LanguageDetector:
-        return LanguageDetector(seed=self.resolved_seed, max_chars=self.max_chars, min_confidence=self.min_confidence)
+        return LanguageDetector(
+            seed=self.resolved_seed,
+            max_chars=self.max_chars,
+            min_confidence=self.min_confidence,
+            guard=self.guard,
+            guard_chars=self.guard_chars,
+            guard_confidence=self.guard_confidence,
+        )
 
 
 class NlpModels(dg.ConfigurableResource):

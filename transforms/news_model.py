@@ -42,7 +42,9 @@ NEWS_MODEL_COLUMNS = (
     "published_at_source",
     "article_id",
 )
-DESCRIBED_COLUMNS = PREP_CLEANED_DOCUMENTS.subset("title", "language", "language_confidence", *NEWS_MODEL_COLUMNS)
+DESCRIBED_COLUMNS = PREP_CLEANED_DOCUMENTS.subset(
+    "title", "language", "language_confidence", "language_reason", *NEWS_MODEL_COLUMNS
+)
 
 
 def normalise_url(url: str | None) -> str | None:
@@ -135,12 +137,14 @@ def describe_document(row: dict) -> dict:
         published = (*found, "url")
 
     language, confidence, language_source = row["language"], row["language_confidence"], "detected"
+    reason = row.get("language_reason")
     if declared_language := _language(row.get("declared_language")):
-        language, confidence, language_source = declared_language, 1.0, "declared"
+        language, confidence, language_source, reason = declared_language, 1.0, "declared", None
     return {
         "title": row.get("declared_title") or row.get("title"),
         "language": language,
         "language_confidence": confidence,
+        "language_reason": reason,
         "language_source": language_source,
         "outlet": outlet,
         "outlet_source": outlet_source,

@@ -174,11 +174,18 @@ PREP_CLEANED_DOCUMENTS = Table(
             "publication date read from the text; first day of the month or year when less precise",
         ),
         ("published_date_precision", pl.String, "day, month or year: how much of published_date the text gave"),
-        ("language", pl.String, "ISO 639-1 code of the text's language, or 'und' when unsure"),
+        ("language", pl.String, "ISO 639-1 code of the text's language, or 'und' when unsure (language_reason says why)"),
         (
             "language_confidence",
             pl.Float64,
-            "langdetect's probability for that language (0 when undetermined; 1 when declared)",
+            "langdetect's probability for its best language, also when language is 'und' (0 when it read "
+            "nothing; 1 when declared)",
+        ),
+        (
+            "language_reason",
+            pl.String,
+            "why language is 'und': too_short, script_mismatch, low_confidence or unsupported_language "
+            "(a language langdetect lacks); null when the language was detected or declared",
         ),
         ("language_source", pl.String, "detected (langdetect) or declared (by the record or front matter)"),
         ("text", pl.String, "the cleaned text; every character offset in the warehouse points into it"),
