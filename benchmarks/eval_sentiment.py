@@ -136,7 +136,14 @@ def main() -> None:
                 cells += [f"{accuracy(gold, predicted):.3f}", f"{macro_f1(gold, predicted, labels):.3f}"]
                 if version == "after" and part == "tune":
                     errors += [
-                        (language, dataset, examples[index]["label"], label, scores["after"][index], examples[index]["text"])
+                        (
+                            language,
+                            dataset,
+                            examples[index]["label"],
+                            label,
+                            scores["after"][index],
+                            examples[index]["text"],
+                        )
                         for index, label in zip(chosen, predicted, strict=True)
                         if label != examples[index]["label"]
                     ]
@@ -146,13 +153,19 @@ def main() -> None:
                 f"{' | '.join(cells)} | {'' if target is None else f'≥ {target:.2f}'} |"
             )
 
-    dev = {language: [row["text"] for (lang, _), group in rows.items() if lang == language for row in group] for language in BACKENDS}
+    dev = {
+        language: [row["text"] for (lang, _), group in rows.items() if lang == language for row in group]
+        for language in BACKENDS
+    }
     news = news_sentences(set(BACKENDS))
     print("\nSentences per CPU second, one process:\n")
     print("| language | sentences | before | after |")
     print("|---|---|---:|---:|")
     for language in sorted(BACKENDS):
-        for name, sentences in ((f"dev rows ({len(dev[language])})", dev[language]), (f"news_bench ({len(news[language])})", news[language])):
+        for name, sentences in (
+            (f"dev rows ({len(dev[language])})", dev[language]),
+            (f"news_bench ({len(news[language])})", news[language]),
+        ):
             speeds = [sentences_per_second(scorers[version][language], sentences) for version in ("before", "after")]
             print(f"| {language} | {name} | {speeds[0]:,.0f} | {speeds[1]:,.0f} |")
 

@@ -7,7 +7,13 @@ import pytest
 
 from pipelines.resources import NlpModels
 from transforms.nlp import sentiment_scorers
-from transforms.sentiment import build_scorers, document_tone, parse_overlay, score_sentences, weighted_document_sentiment
+from transforms.sentiment import (
+    build_scorers,
+    document_tone,
+    parse_overlay,
+    score_sentences,
+    weighted_document_sentiment,
+)
 
 
 @pytest.fixture(scope="module")

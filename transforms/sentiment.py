@@ -97,17 +97,23 @@ def parse_overlay(language: str, text: str) -> SentimentOverlay:
         raise ValueError(f"sentiment overlay for {language!r}: {error}") from None
     unknown = sorted(set(data) - set(_OVERLAY_TABLES))
     if unknown:
-        raise ValueError(f"sentiment overlay for {language!r}: unknown table(s) {unknown}; known: {sorted(_OVERLAY_TABLES)}")
+        raise ValueError(
+            f"sentiment overlay for {language!r}: unknown table(s) {unknown}; known: {sorted(_OVERLAY_TABLES)}"
+        )
     for table, keys in _OVERLAY_TABLES.items():
         if keys is not None and not set(data.get(table, {})) <= keys:
             wrong = sorted(set(data[table]) - keys)
-            raise ValueError(f"sentiment overlay for {language!r}: unknown key(s) {wrong} in [{table}]; known: {sorted(keys)}")
+            raise ValueError(
+                f"sentiment overlay for {language!r}: unknown key(s) {wrong} in [{table}]; known: {sorted(keys)}"
+            )
 
     def numbers(table: str, low: float, high: float) -> tuple[tuple[str, float], ...]:
         entries = []
         for key, value in data.get(table, {}).items():
             if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-                raise ValueError(f"sentiment overlay for {language!r}: [{table}] {key!r} = {value!r} is not a number in {low}…{high}")
+                raise ValueError(
+                    f"sentiment overlay for {language!r}: [{table}] {key!r} = {value!r} is not a number in {low}…{high}"
+                )
             entries.append((key.lower(), float(value)))
         return tuple(sorted(entries))
 
