@@ -119,6 +119,7 @@ def overlaid():
         ("Ce n'est ni bon ni utile.", "C'est bon et utile."),  # ni … ni
         ("C'est pas bon.", "C'est bon."),  # pas alone, as spoken
         ("Ce n'est pas du tout un bon film.", "C'est un bon film."),  # four words apart
+        ("Il n'est nulle part heureux.", "Il est heureux."),  # ne … nulle part, a two-word negator
         ("Cela ne va pas bien se terminer pour OpenAI.", "Cela va bien se terminer pour OpenAI."),  # ne … pas bien
     ],
 )

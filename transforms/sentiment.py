@@ -220,15 +220,21 @@ class VaderScorer:
         for entry, value in overlay.intensifiers:
             add(entry, _BOOSTER if value else _NEUTRAL, value, boosters)
         negators = overlay.negators if overlay.negators is not None else package_negators
-        self._negators = frozenset(self._key_of(word) for word in negators if " " not in word)
-        for entry in negators:
-            if " " in entry:
-                add(entry, _NEGATOR, 0.0, None)
-        self._negators_after_ne = frozenset(self._key_of(word) for word in overlay.negators_after_ne)
-        self._ne_words = frozenset(self._key_of(word) for word in overlay.ne_words)
-        self._not_negated = frozenset(self._key_of(word) for word in overlay.not_negated)
-        self._clause_breaks = frozenset(self._key_of(word) for word in overlay.clause_breaks)
-        self._contrast = frozenset(self._key_of(word) for word in overlay.contrast)
+        for entry in (*negators, *overlay.negators_after_ne):
+            add(entry, _NEGATOR, 0.0, None)  # a phrase ("pas du tout", "nulle part") is one negator
+
+        def keys(entries: tuple[str, ...]) -> frozenset[str]:
+            """The keys of words and phrases as the scorer's units carry them."""
+            return frozenset(
+                " ".join(self._key_of(part) for part in self._split.split(entry) if part) for entry in entries
+            )
+
+        self._negators = keys(negators)
+        self._negators_after_ne = keys(overlay.negators_after_ne)
+        self._ne_words = keys(overlay.ne_words)
+        self._not_negated = keys(overlay.not_negated)
+        self._clause_breaks = keys(overlay.clause_breaks)
+        self._contrast = keys(overlay.contrast)
         self._scope = overlay.scope
         self._lexicon = lexicon
         self._boosters = boosters
