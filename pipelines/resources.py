@@ -131,7 +131,8 @@ class LanguageDetection(dg.ConfigurableResource):
     def fingerprint(self) -> str:
         """The settings, the code around langdetect and the installed langdetect (its profiles are
         the model) and, with the guard, lingua (its models)."""
-        guard = (GUARD_VERSION, self.guard_chars, self.guard_confidence, (LINGUA_PACKAGE, installed_version(LINGUA_PACKAGE)))
+        lingua = (LINGUA_PACKAGE, installed_version(LINGUA_PACKAGE))
+        guard = (GUARD_VERSION, self.guard_chars, self.guard_confidence, lingua)
         return fingerprint(
             self.resolved_seed,
             self.max_chars,

@@ -166,7 +166,12 @@ def test_detector_survives_pickling_for_worker_processes():
     detector = LanguageDetector(seed=3, max_chars=500, min_confidence=0.5, guard_chars=200, guard_confidence=0.8)
     copy = pickle.loads(pickle.dumps(detector))
     assert (copy.seed, copy.max_chars, copy.min_confidence, copy.guard, copy.guard_chars, copy.guard_confidence) == (
-        3, 500, 0.5, True, 200, 0.8,
+        3,
+        500,
+        0.5,
+        True,
+        200,
+        0.8,
     )
     assert len(pickle.dumps(detector)) < 1000, "the profiles and lingua's models must not travel with every batch"
     assert copy.detect(GERMAN) == detector.detect(GERMAN)
@@ -219,7 +224,9 @@ def test_the_fingerprint_changes_with_the_guard_and_lingua(monkeypatch):
     assert LanguageDetection(seed=0, guard_confidence=0.8).fingerprint() != before
     real = resources.installed_version
     for package in ("lingua-language-detector", "langdetect"):
-        monkeypatch.setattr(resources, "installed_version", lambda name, p=package: "9.9.9" if name == p else real(name))
+        monkeypatch.setattr(
+            resources, "installed_version", lambda name, p=package: "9.9.9" if name == p else real(name)
+        )
         assert LanguageDetection(seed=0).fingerprint() != before, f"an upgrade of {package} would reuse old languages"
     monkeypatch.setattr(resources, "installed_version", real)
     monkeypatch.setattr(resources, "GUARD_VERSION", "language-guard-0")
@@ -227,4 +234,18 @@ def test_the_fingerprint_changes_with_the_guard_and_lingua(monkeypatch):
     monkeypatch.undo()
     assert LanguageDetection(seed=0).fingerprint() == before
     detector = LanguageDetection(seed=0, guard_chars=200, guard_confidence=0.8).detector()
-    assert (detector.guard, detector.guard_chars, detector.guard_confidence, detector.min_confidence) == (True, 200, 0.8, 0.9)
+    assert (detector.guard, detector.guard_chars, detector.guard_confidence, detector.min_confidence) == (
+        True,
+        200,
+        0.8,
+        0.9,
+    )
+
+
+def test_both_chinese_profiles_count_for_chinese(detector):
+    """langdetect splits Chinese in zh-cn and zh-tw: a text between them is Chinese, with the two
+    probabilities added up (alone, neither reaches the minimum)."""
+    text = "这座城市的天气非常好，很多人去公园散步。這座城市的天氣非常好，很多人去公園散步。"
+    found = load_detector(0).probabilities([text])[0]
+    assert {name for name, _ in found} == {"zh-cn", "zh-tw"} and found[0][1] < detector.min_confidence
+    assert detector.detect(text) == ("zh", round(sum(value for _, value in found), 4), None)

@@ -8,8 +8,8 @@ Around it, each document gets `language = 'und'` and a `language_reason` when:
 - `script_mismatch`: fewer than half of its letters are in a script langdetect's answer is written
   in (Armenian text labelled Estonian, Ethiopic labelled Arabic), or, without an answer, in a
   script any of langdetect's languages is written in;
-- `low_confidence`: langdetect's best probability is under `min_confidence`, or langdetect knows
-  none of the text's n-grams;
+- `low_confidence`: langdetect's best probability (zh-cn's and zh-tw's added up: both are `zh`) is
+  under `min_confidence`, or langdetect knows none of the text's n-grams;
 - `unsupported_language`: the guard, lingua (an offline detector that knows 75 languages, some of
   which langdetect lacks), asked whether the text is rather in langdetect's answer or in one of
   the languages langdetect lacks that are written in the same script, gives those, together, a
@@ -70,7 +70,10 @@ _SCRIPT_LETTERS = {
 LANGUAGE_SCRIPTS: dict[str, tuple[str, ...]] = {
     **{
         code: ("Latin",)
-        for code in "af ca cs cy da de en es et fi fr hr hu id it lt lv nl no pl pt ro sk sl so sq sv sw tl tr vi".split()
+        for code in (
+            *("af", "ca", "cs", "cy", "da", "de", "en", "es", "et", "fi", "fr", "hr", "hu", "id", "it", "lt"),
+            *("lv", "nl", "no", "pl", "pt", "ro", "sk", "sl", "so", "sq", "sv", "sw", "tl", "tr", "vi"),
+        )
     },
     **{code: ("Cyrillic",) for code in ("bg", "mk", "ru", "uk")},
     **{code: ("Arabic",) for code in ("ar", "fa", "ur")},
@@ -165,7 +168,12 @@ class LanguageDetector:
         if not probabilities:  # langdetect finds no n-gram it knows
             reason = SCRIPT_MISMATCH if not _mostly_in(sample, self._any_script) else LOW_CONFIDENCE
             return Detection(UNDETERMINED, 0.0, reason)
-        language, probability = probabilities[0][0].split("-")[0], round(probabilities[0][1], 4)  # zh-cn → zh
+        by_code: dict[str, float] = {}  # zh-cn and zh-tw are both zh: their probabilities add up
+        for name, value in probabilities:
+            code = name.split("-")[0]
+            by_code[code] = by_code.get(code, 0.0) + value
+        language = max(by_code, key=by_code.__getitem__)  # the most probable first, on a tie
+        probability = round(by_code[language], 4)
         if not _mostly_in(sample, self._script_patterns[language]):
             reason = SCRIPT_MISMATCH
         elif probability < self.min_confidence:
@@ -249,7 +257,7 @@ def _guard_languages(language: str, covered: frozenset[str]) -> list | None:
     return sorted({*own, *others}, key=lambda candidate: candidate.name)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _guard_detector(language: str, covered: frozenset[str]):
     """Lingua's detector for texts langdetect says are in `language`, made once per process
     (lingua keeps its models for all of its detectors: each is read once per process)."""
