@@ -177,6 +177,7 @@ def test_intensifiers_and_dampeners(overlaid):
     fr = overlaid["fr"]
     assert fr.score("Le résultat est très bon.") > fr.score("Le résultat est bon.") > 0
     assert fr.score("Le résultat est vraiment décevant.") < fr.score("Le résultat est décevant.") < 0
+    assert fr.score("La situation est trop grave.") < fr.score("La situation est grave.") < 0
     assert fr.score("Le résultat est extrêmement décevant.") < fr.score("Le résultat est décevant.")
     assert 0 <= fr.score("Le résultat est peu satisfaisant.") < fr.score("Le résultat est satisfaisant.")
     en = overlaid["en"]
