@@ -63,10 +63,12 @@ class SentimentOverlay:
     `intensifiers`: word or phrase → the amount added to the magnitude of the sentiment word that
     follows (VADER's boosters are ±0.293; negative: a dampener; 0 removes one).
     Negation: a word of `negators` (or, after a word of `ne_words` in the same clause, of
-    `negators_after_ne`) negates the sentiment words among the next `scope` words of its clause;
+    `negators_after_ne`) negates the first sentiment word among the next `scope` words of its
+    clause, or, when "ne" came first, the sentiment word between "ne" and it ("il n'aime pas");
     `clause_breaks` are words that end a clause besides punctuation; `not_negated` words keep their
     sign. `contrast`: the clause before the first of these words counts half, the rest 1.5× (VADER's
-    "but" rule). Every field left out keeps the lexicon package's own list.
+    "but" rule). `negators` left out keep the package's own list; the other lists default to none,
+    `scope` to VADER's 3.
     """
 
     language: str
