@@ -42,7 +42,7 @@ UNSUPPORTED_LANGUAGE = "unsupported_language"
 REASONS = (TOO_SHORT, SCRIPT_MISMATCH, LOW_CONFIDENCE, UNSUPPORTED_LANGUAGE)
 
 # Bump when a change of the code around langdetect changes answers, so that reruns detect again.
-GUARD_VERSION = "language-guard-1"
+GUARD_VERSION = "language-guard-2"
 LINGUA_PACKAGE = "lingua-language-detector"
 
 # The letters of each script langdetect's languages are written in (Unicode blocks).
