@@ -45,7 +45,7 @@ LABEL_MAP: dict[str, str] = {
 }
 RULER_NAME = "news_watchlist_ruler"
 # Bump when a change of code changes the mentions or entities found (part of the analysis fingerprint).
-ENTITIES_VERSION = "entities-2"
+ENTITIES_VERSION = "entities-3"
 LINE_BREAKS = "news_line_break_sentences_v1"
 
 
@@ -157,7 +157,11 @@ class Lexicon:
     words: frozenset[str] = frozenset()  # every lemma of the index: nouns and adjectives too
 
     def is_common(self, lowercase: str) -> bool:
-        return lowercase in self.stop_words or lowercase in self.adverbs or lowercase in self.verbs
+        """A stop word, an adverb, a verb or a verb's present participle (`ajoutant` of `ajouter`)."""
+        if lowercase in self.stop_words or lowercase in self.adverbs or lowercase in self.verbs:
+            return True
+        stem = lowercase[:-3] if lowercase.endswith("ant") and len(lowercase) > 5 else None
+        return stem is not None and any(stem + ending in self.verbs for ending in ("er", "ir", "re"))
 
 
 _LEXICONS: weakref.WeakKeyDictionary[Language, Lexicon] = weakref.WeakKeyDictionary()
@@ -248,7 +252,8 @@ def junk_kind(
     - `common_word`: one capitalised word that is not part of a longer mention of the document
       (`longer_name_words`) and that the language's lexicon says is an adverb, a French verb or a
       stop word (`Ironiquement`, `Rester`), or that opens a sentence while the document also writes
-      it in lowercase and never names it mid-sentence (`Nouvelles`);
+      it in lowercase and never names it mid-sentence (`Nouvelles`), alone or followed by lowercase
+      words only (`Nouvelles ressources`);
     - `known_phrase`: one capitalised word right after a watchlisted name, the rest of its phrase
       (`ChatGPT Premium`).
     """
@@ -264,6 +269,14 @@ def junk_kind(
         return "lowercase"
     if "://" in span or "@" in span or span.lower().startswith("www."):
         return "address"
+    if (
+        len(words) > 1
+        and at_sentence_start
+        and span not in mid_sentence_names
+        and all(word.islower() for word in words[1:])
+        and (lexicon.is_common(words[0].lower()) or words[0].lower() in lowercase_words)
+    ):
+        return "common_word"  # a heading or a sentence's first words (`Nouvelles ressources –`)
     if len(words) != 1 or words[0] != span or span in longer_name_words:
         return None
     lowercase = span.lower()
