@@ -19,7 +19,7 @@ work on the machine does not count), over the dev rows of
 the scored languages and over sentences of news_bench articles (split at . ! ? followed by a
 space), best of three passes.
 
-    .venv/bin/python -m benchmarks.eval_sentiment [--errors]
+    .venv/bin/python -m benchmarks.eval_sentiment [--errors tune]
 """
 
 from __future__ import annotations
@@ -102,7 +102,13 @@ def sentences_per_second(scorer, sentences: list[str]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--errors", action="store_true", help="list the tune half's wrong labels after the overlays")
+    parser.add_argument(
+        "--errors",
+        nargs="?",
+        const="tune",
+        choices=["tune"],
+        help="list the wrong labels after the overlays of the tune half (the only half whose rows are ever listed)",
+    )
     args = parser.parse_args()
 
     rows = defaultdict(list)

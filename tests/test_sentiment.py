@@ -10,6 +10,8 @@ from transforms.nlp import sentiment_scorers
 from transforms.sentiment import (
     build_scorers,
     document_tone,
+    french_word_variants,
+    normalise_social_text,
     parse_overlay,
     score_sentences,
     weighted_document_sentiment,
@@ -243,3 +245,76 @@ def test_workers_score_with_the_overlays_they_receive(tmp_path):
     scorers = sentiment_scorers(settings.sentiment_backends, settings.sentiment_overlays)
     assert scorers["fr"].score("Les licenciements touchent 300 salariés.") < -0.05
     assert sentiment_scorers(settings.sentiment_backends)["fr"].score("Les licenciements touchent 300 salariés.") == 0
+
+
+# --- round 2: text normalisation, French word forms, more negation forms ----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Don\\u2019t go\\u002c ok", "Don’t go, ok"),  # JSON escapes left in the text
+        ("\\ud83d\\ude00 fine", "😀 fine"),  # a pair of escapes for one character
+        ("A &amp; B &lt;p&gt;", "A & B <p>"),  # HTML entities
+        ("@user thanks, mail a@b.com at @ 5", "  thanks, mail a@b.com at @ 5"),  # handles, not addresses
+        ("read http://t.co/x or http and www.x.fr", "read   or   and  "),  # links carry no tone
+        ("#BlackLivesMatter #USOpen #écologie", " Black Lives Matter   US Open   écologie "),  # hashtags' words
+        ("Plain news text.", "Plain news text."),
+    ],
+)
+def test_social_text_is_normalised_before_scoring(text, expected):
+    assert normalise_social_text(text) == expected
+
+
+def test_hashtags_and_escapes_reach_the_lexicon(overlaid):
+    en = overlaid["en"]
+    assert en.score("#BadNews today") < -0.05  # the hashtag's words are read
+    assert en.score("I don\\u2019t like it") < -0.05  # the escaped apostrophe is one, "don't" negates
+    assert en.score("@user http") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("form", "lemma"),
+    [
+        ("jolies", "jolie"),  # plural -s
+        ("beaux", "beau"),  # plural -x
+        ("normaux", "normal"),  # -aux → -al
+        ("passionnantes", "passionnant"),  # feminine plural of an adjective
+        ("decevante", "decevant"),
+        ("adorees", "adore"),  # a participle's feminine plural
+        ("adorent", "adore"),  # third person plural → singular
+    ],
+)
+def test_french_word_variants(form, lemma):
+    assert lemma in french_word_variants(form)
+
+
+def test_french_words_the_lexicon_lacks_are_read_by_their_lemma(overlaid):
+    fr = overlaid["fr"]
+    assert "passionnantes" not in fr._lexicon and "adorent" not in fr._lexicon
+    assert fr.score("Les intrigues sont passionnantes.") > 0.05
+    assert fr.score("Les fans adorent la série.") > 0.05
+    assert fr.score("Des milliers de morses s'échouent en Alaska.") < -0.05
+    assert fr.score("La France et sa base.") == 0.0  # not a feminine ending: no "franc", no "bas"
+    assert fr.score("Les intrigues ne sont pas passionnantes.") < -0.05  # negation still reaches it
+
+
+def test_a_word_an_overlay_removes_is_not_read_by_a_variant():
+    fr = build_scorers({"fr": "vader_fr"}, {"fr": '[words]\n"jolies" = 0\n'})["fr"]
+    assert fr.score("Des fleurs jolies.") == 0.0
+    assert fr.score("Des fleurs jolie.") > 0
+
+
+def test_personne_before_ne_negates_the_verb(overlaid):
+    fr = overlaid["fr"]
+    assert fr.score("Tout le monde l'aime.") > 0.05
+    assert fr.score("Personne ne l'aime.") < -0.05
+    assert fr.score("Plus personne ne l'aime.") < -0.05
+    assert fr.score("Une personne gentille.") > 0.05  # the noun does not negate
+
+
+def test_least_negates_in_english_but_not_at_least(overlaid):
+    en = overlaid["en"]
+    assert en.score("He was the least happy of them.") < -0.05
+    assert en.score("At least he was happy.") > 0.05
+    assert en.score("At the very least he was happy.") > 0.05

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import math
 import re
 import string
@@ -41,7 +42,7 @@ class SentimentScorer(Protocol):
 
 
 # Bump when a change of the scoring code changes scores: part of the analysis fingerprint.
-SENTIMENT_VERSION = "sentiment-2"
+SENTIMENT_VERSION = "sentiment-3"
 
 # VADER's constants (Hutto & Gilbert 2014): a negated word's valence is multiplied by N_SCALAR,
 # a word in capitals among words that are not gains C_INCR, boosters further back count less.
@@ -52,6 +53,86 @@ _BOOSTER_DECAY = (1.0, 0.95, 0.9)
 _PUNCTUATION = string.punctuation + "«»“”‘’…–—•"
 # A token ending (or opening) with one of these ends (or opens) a clause: negation stops there.
 _CLAUSE_MARKS = frozenset(",;:.!?()[]…")
+
+# Social and web text: what carries no tone or hides the words (see `normalise_social_text`).
+# a JSON escape left in the text: \u2019, or a pair of them for a character beyond 16 bits
+_ESCAPED = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\bhttps?\b(?:…)?")  # a link, or the bare "http" of anonymised tweets
+_HANDLE = re.compile(r"(?<![\w@])@\w+")  # @user
+_HASHTAG = re.compile(r"(?<![\w#&])#([^\W_]\w*)")  # #BlackLivesMatter
+_CAMEL = re.compile(r"(?<=[a-zß-öø-ÿ])(?=[A-ZÀ-ÖØ-Þ])|(?<=[A-ZÀ-ÖØ-Þ])(?=[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ])")
+
+
+# Feminine endings of French adjectives and participles (unaccented) and their masculine.
+_FRENCH_FEMININE = (
+    ("ee", "e"),
+    ("ante", "ant"),
+    ("ente", "ent"),
+    ("ive", "if"),
+    ("euse", "eux"),
+    ("iere", "ier"),
+    ("elle", "el"),
+    ("enne", "en"),
+    ("onne", "on"),
+    ("ette", "et"),
+)
+
+
+def french_word_variants(key: str) -> tuple[str, ...]:
+    """Forms to look up for a French word (lower case, unaccented) the lexicon lacks: the lexicon
+    holds many lemmas without all their plural and feminine forms, or a verb's third person
+    singular without its plural. The plural -s, or -x after "au"/"ou" ("jolies" → "jolie",
+    "beaux" → "beau", "normaux" → "normal"); then a feminine ending of adjectives and participles
+    ("-ée", "-ante", "-ente", "-ive", "-euse", "-ière", "-elle", "-enne", "-onne", "-ette": "jolie"
+    stays, "passionnante" → "passionnant", "décevante" → "décevant"); and "-ent" → "-e"
+    ("adorent" → "adore")."""
+    if len(key) < 4:
+        return ()
+    variants = []
+    singular = key
+    if key.endswith("aux"):
+        variants += [key[:-3] + "al", key[:-1]]
+    elif key.endswith("oux"):
+        variants.append(key[:-1])
+    elif key.endswith("s") and not key.endswith("ss"):
+        singular = key[:-1]
+        variants.append(singular)
+    for feminine, masculine in _FRENCH_FEMININE:
+        if singular.endswith(feminine) and len(singular) > len(feminine) + 1:
+            variants.append(singular[: -len(feminine)] + masculine)
+            break
+    if key.endswith("ent") and len(key) > 5:
+        variants.append(key[:-2])
+    return tuple(variants)
+
+
+def _unescaped(match: re.Match) -> str:
+    if match.group(3) is None:
+        high, low = int(match.group(1), 16), int(match.group(2), 16)
+        return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+    code = int(match.group(3), 16)
+    return match.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
+
+
+def _hashtag_words(match: re.Match) -> str:
+    return " " + _CAMEL.sub(" ", match.group(1).replace("_", " ")) + " "
+
+
+def normalise_social_text(text: str) -> str:
+    """The text a lexicon scorer should read: JSON escapes (\\u2019) and HTML entities (&amp;)
+    decoded, links and @handles out (they carry no tone), hashtags read as their words
+    ("#BlackLivesMatter" → "Black Lives Matter"). Text without these marks comes back as it is."""
+    if "\\u" in text:
+        text = _ESCAPED.sub(_unescaped, text)
+    if "&" in text:
+        text = html.unescape(text)
+    if "http" in text or "www." in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _HANDLE.sub(" ", text)
+    if "#" in text:
+        text = _HASHTAG.sub(_hashtag_words, text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -184,6 +265,7 @@ class VaderScorer:
         package_boosters: dict[str, float] | None = None,
         package_phrases: dict[str, float] | None = None,
         split_elisions: bool = False,
+        word_variants: Callable[[str], tuple[str, ...]] | None = None,
     ):
         self.name = name
         self.language = language
@@ -200,6 +282,7 @@ class VaderScorer:
         lexicon = dict(analyzer.lexicon)
         boosters = {self._key_of(word): value for word, value in (package_boosters or {}).items()}
         phrases: dict[tuple[str, ...], tuple[int, float]] = {}
+        removed: set[str] = set()
 
         def add(entry: str, kind: int, value: float, single: dict | None) -> None:
             key = tuple(self._key_of(part) for part in self._split.split(entry.strip()) if part)
@@ -208,6 +291,7 @@ class VaderScorer:
             elif key and single is not None:
                 if value == 0:
                     single.pop(key[0], None)
+                    removed.add(key[0])
                 else:
                     single[key[0]] = value
 
@@ -243,6 +327,17 @@ class VaderScorer:
         self._phrases = phrases
         self._phrase_starts = frozenset(key[0] for key in phrases)
         self._longest_phrase = max((len(key) for key in phrases), default=1)
+        # a word none of these lists holds is looked up by its variants (`word_variants`: in French
+        # "passionnantes" as "passionnant"); a word an overlay took out stays out
+        self._known = frozenset(
+            {*lexicon, *boosters, *removed, *(part for key in phrases for part in key)}
+            | {part for group in (negators, overlay.negators_after_ne, overlay.ne_words) for part in keys(group)}
+            | self._not_negated
+            | self._clause_breaks
+            | self._contrast
+        )
+        self._word_variants = word_variants
+        self._resolved: dict[str, str] = {}
 
     def _key_of(self, word: str) -> str:
         """A token's lexicon key: lower case, normalised (cached, the French one strips accents)."""
@@ -252,6 +347,23 @@ class VaderScorer:
                 self._keys.clear()
             key = self._keys[word] = self._normalise_word(word.lower())
         return key
+
+    def _resolve(self, key: str) -> str:
+        """The key itself when the scorer knows it, else its first variant (the language's
+        `word_variants`) that the lexicon or the boosters hold, else the key (cached)."""
+        if key in self._known or self._word_variants is None:
+            return key
+        found = self._resolved.get(key)
+        if found is None:
+            if len(self._resolved) >= 500_000:
+                self._resolved.clear()
+            found = key
+            for candidate in self._word_variants(key) if self._word_variants is not None else ():
+                if candidate in self._lexicon or candidate in self._boosters:
+                    found = candidate
+                    break
+            self._resolved[key] = found
+        return found
 
     def score(self, sentence: str) -> float:
         if self._overlay is not None:
@@ -278,7 +390,7 @@ class VaderScorer:
                 continue
             if piece[0] in "([":
                 opens = True
-            tokens.append((stripped, self._key_of(stripped), opens))
+            tokens.append((stripped, self._resolve(self._key_of(stripped)), opens))
             opens = not _CLAUSE_MARKS.isdisjoint(piece[len(piece.rstrip(_PUNCTUATION)) :])
         return tokens
 
@@ -292,7 +404,7 @@ class VaderScorer:
         return "".join(pieces).strip()
 
     def _score_with_overlay(self, sentence: str) -> float:
-        text = self._with_emoji_descriptions(sentence)
+        text = self._with_emoji_descriptions(normalise_social_text(sentence))
         tokens = self._tokens(text)
         lexicon, boosters, phrases = self._lexicon, self._boosters, self._phrases
         # phrase matching first: the longest phrase starting at each token, within one clause
@@ -342,7 +454,10 @@ class VaderScorer:
                 contrast_at = position
             valence = 0.0
             if kind == _NEGATOR:
-                if key in self._negators or ne_seen:
+                following = units[position + 1] if position + 1 < len(units) else None
+                # "personne ne l'aime": a negator of ne's (personne, plus …) right before "ne" is
+                # the subject of a negated verb, it negates forward
+                if key in self._negators or ne_seen or (following is not None and following[2] == _NE):
                     # "il n'aime pas": the sentiment word between "ne" and "pas" is the one negated;
                     # else the negation reaches forward to the first sentiment word in its scope
                     if waiting:
@@ -353,7 +468,6 @@ class VaderScorer:
                     waiting = []
                     # a negator that is itself a lexicon word ("no") keeps its valence when no
                     # sentiment word follows it
-                    following = units[position + 1] if position + 1 < len(units) else None
                     if value and (following is None or following[2] != _SENTIMENT_WORD):
                         valence = value
                 elif key in lexicon:
@@ -393,6 +507,21 @@ class VaderScorer:
             emphasis = self._analyzer._punctuation_emphasis(text)
             total += emphasis if total > 0 else -emphasis
         return round(total / math.sqrt(total * total + 15), 4)
+
+    @staticmethod
+    def _names(units) -> frozenset[int]:
+        titled = [len(unit[0]) > 1 and unit[0][0].isupper() and not unit[0].isupper() for unit in units]
+        if not any(titled) or 2 * sum(titled) > len(units):
+            return frozenset()
+        found = set()
+        for position in range(len(units)):
+            if not titled[position]:
+                continue
+            before = position > 0 and titled[position - 1] and not units[position][4]
+            after = position + 1 < len(units) and titled[position + 1] and not units[position + 1][4]
+            if before or after:
+                found.add(position)
+        return frozenset(found)
 
     def word_tone(self, text: str) -> WordTone:
         words = _WORD.findall(text)
@@ -451,6 +580,7 @@ def vader_french(overlay: SentimentOverlay | None = None) -> VaderScorer:
         package_negators=tuple(package.NEGATE),
         package_boosters=package.BOOSTER_DICT,
         split_elisions=True,  # "n'est" is "n" and "est", as the package splits it
+        word_variants=french_word_variants,
     )
 
 
