@@ -180,6 +180,15 @@ def may_use_workers() -> bool:
     return False
 
 
+def sentiment_overlays_of_environment() -> tuple[tuple[str, str], ...]:
+    """(language, text) of each overlay file in NEWS_SENTIMENT_OVERLAYS, as the run's resource
+    reads them: a warm-up builds the very scorers the workers will ask for."""
+    from pathlib import Path
+
+    folder = Path(setting("NEWS_SENTIMENT_OVERLAYS"))
+    return tuple((file.stem, file.read_text(encoding="utf-8")) for file in sorted(folder.glob("*.toml")))
+
+
 def preload() -> None:
     """Load, in the fork server, what workers will use with the settings of the environment (the
     ones the run's resources resolve unless configured otherwise). A failure is reported on
@@ -201,6 +210,7 @@ def preload() -> None:
                 models=tuple(sorted(parse_mapping(setting("NEWS_SPACY_MODELS")).items())),
                 watchlist=watchlist,
                 sentiment_backends=tuple(sorted(parse_mapping(setting("NEWS_SENTIMENT_BACKENDS")).items())),
+                sentiment_overlays=sentiment_overlays_of_environment(),
             )
         )
     except Exception as error:  # noqa: BLE001 - a head start only; the workers report real errors

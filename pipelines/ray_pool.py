@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pipelines.parallel import SINGLE_THREADED, WorkerPool
+from pipelines.parallel import SINGLE_THREADED, WorkerPool, sentiment_overlays_of_environment
 
 T = TypeVar("T")
 
@@ -130,6 +130,7 @@ def start_warm(address: str) -> None:
             models=tuple(sorted(parse_mapping(setting("NEWS_SPACY_MODELS")).items())),
             watchlist=parse_watchlist(_Path(setting("NEWS_WATCHLIST_PATH")).read_text(encoding="utf-8")),
             sentiment_backends=tuple(sorted(parse_mapping(setting("NEWS_SENTIMENT_BACKENDS")).items())),
+            sentiment_overlays=sentiment_overlays_of_environment(),
         )
         for actor in run_actors(address):
             actor.warm_up.remote(settings, int_setting("NEWS_LANGUAGE_SEED"))  # not awaited: batches queue behind it

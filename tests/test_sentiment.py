@@ -318,3 +318,19 @@ def test_least_negates_in_english_but_not_at_least(overlaid):
     assert en.score("He was the least happy of them.") < -0.05
     assert en.score("At least he was happy.") > 0.05
     assert en.score("At the very least he was happy.") > 0.05
+
+
+def test_workers_warm_up_the_scorers_with_the_overlays(monkeypatch):
+    """The fork server's preload builds the very scorers (overlays included) the workers ask for."""
+    import transforms.nlp
+    from pipelines import parallel
+
+    assert parallel.sentiment_overlays_of_environment() == NlpModels().sentiment_overlays()
+    monkeypatch.setattr(transforms.nlp, "load_pipeline", lambda *args: None)  # spaCy is not this test's part
+    sentiment_scorers.cache_clear()
+    parallel.preload()
+    settings = NlpModels().settings()
+    assert settings.sentiment_overlays  # the shipped en and fr overlays
+    hits = sentiment_scorers.cache_info().hits
+    sentiment_scorers(settings.sentiment_backends, settings.sentiment_overlays)
+    assert sentiment_scorers.cache_info().hits == hits + 1
