@@ -250,7 +250,9 @@ class VaderScorer:
     overlay the scores are the package's own. With one (`SentimentOverlay`), the scorer runs
     VADER's rules itself over the package's lexicon and boosters with the overlay's entries on top:
     phrases are matched before the word loop, negation reaches over the overlay's scope within
-    the clause, and the package's `negators`, boosters and contrast words are the overlay's.
+    the clause, and the package's `negators`, boosters and contrast words are the overlay's; the
+    sentence is normalised first (`normalise_social_text`), and a word the scorer does not know is
+    looked up by its `word_variants` (French: `french_word_variants`).
     """
 
     def __init__(
