@@ -12,12 +12,23 @@ from transforms.amounts import find_amounts, parse_number
 from transforms.dates import find_dates
 from transforms.extraction import extract
 from transforms.extraction_rules import parse_rules
+from transforms.entities import extract_mentions, mention_label, parse_watchlist
+from transforms.nlp import load_pipeline
 from transforms.quotations import Mention, find_quotations
 
 RULES = {
     language: parse_rules(language, (PROJECT_ROOT / "config" / "extraction" / f"{language}.toml").read_text("utf-8"))
     for language in ("fr", "en")
 }
+
+
+@pytest.fixture(scope="module")
+def french_nlp():
+    """The project's default French pipeline (NEWS_SPACY_MODELS) with the shipped watchlist."""
+    from pipelines.settings import SETTINGS, parse_mapping
+
+    model = parse_mapping(next(s.default for s in SETTINGS if s.name == "NEWS_SPACY_MODELS"))["fr"]
+    return load_pipeline(model, parse_watchlist((PROJECT_ROOT / "config" / "watchlist.csv").read_text("utf-8")))
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -168,6 +179,48 @@ def test_french_il_elle_stand_for_an_organisation_when_no_person_spoke_before():
     text = "L'Organisation mondiale de la santé critique l'annonce. Elle affirme que de telles mesures risqueraient de prolonger la pandémie."
     (quote,) = _speakers(text, "fr", {"Organisation mondiale de la santé": "ORG"})
     assert quote[1:] == ("id:Organisation mondiale de la santé", "Organisation mondiale de la santé", "pronoun")
+
+
+def test_french_il_elle_stand_for_a_name_the_ner_called_misc_that_spoke():
+    # fr_core_news_md files some people's names under MISC: "Thoithi" spoke ("pensait que"), so the
+    # next "dit-il" is his, not the friend he names inside his own quotation
+    text = (
+        "Mariga Thoithi pensait qu'il n'avait pas besoin de répondre à cette banale question. "
+        "« J'ai perdu une amie chère, Komu Kami. Je l'ai perdue à 29 ans », dit-il. "
+        "« Seulement 16 % des femmes au Kenya ont subi le test », dit-il."
+    )
+    quotes = _speakers(text, "fr", {"Mariga Thoithi": "MISC", "Komu Kami": "PERSON"})
+    assert [q[1:] for q in quotes] == [
+        ("id:Mariga Thoithi", "Mariga Thoithi", "mention"),
+        ("id:Mariga Thoithi", "Mariga Thoithi", "pronoun"),
+        ("id:Mariga Thoithi", "Mariga Thoithi", "pronoun"),
+    ]
+    # a MISC name that did not speak is no antecedent, and a place that spoke is not one either
+    text = "Le film Black Panther a battu des records. « Nous sommes ravis », dit-il."
+    assert _speakers(text, "fr", {"Black Panther": "MISC"})[0][1] is None
+    text = "Le Kenya a annoncé qu'il va élargir le dépistage du cancer du col. « Nous vaccinerons les filles », a-t-il déclaré."
+    assert _speakers(text, "fr", {"Kenya": "LOC"})[-1][1] is None
+    # English "he" is a person's pronoun only: a work that spoke is not its antecedent
+    text = "The Economist said the rouble has recovered. “Markets have calmed down,” he said."
+    assert _speakers(text, "en", {"The Economist": "MISC"})[-1][1] is None
+
+
+def test_a_name_the_french_model_calls_misc_keeps_its_pronouns_through_the_real_pipeline(french_nlp):
+    text = (
+        "Le journaliste kenyan Mariga Thoithi a fait une découverte renversante. Mariga Thoithi pensait "
+        "qu'il n'avait besoin de répondre à cette question. « J'ai perdu une amie chère, Komu Kami. Je "
+        "l'ai perdue à 29 ans », dit-il. « Seulement 16 % des femmes ont subi le test », dit-il."
+    )
+    sentences, found = extract_mentions(french_nlp, [("d", text)])
+    mentions = [
+        Mention(start, end, mention_label(model_label, watchlisted), mention, mention)
+        for start, end, mention, model_label, watchlisted in found.select(
+            "start_char", "end_char", "mention_text", "model_label", "watchlist_name"
+        ).iter_rows()
+    ]
+    spans = [(start, end) for start, end in sentences.select("start_char", "end_char").iter_rows()]
+    quotations = [q for q in find_quotations(text, spans, mentions, RULES["fr"]) if q.kind == "direct"]
+    assert [q.speaker_name for q in quotations] == ["Thoithi", "Thoithi"]  # whatever label the NER gives him
 
 
 def test_an_acronym_speaks_for_its_long_form():

@@ -381,6 +381,7 @@ class _Speakers:
         self.others = [m for m in found if m.label in OTHER_SPEAKER_LABELS]
         self.other_starts = [m.start for m in self.others]
         self.by_span = {(m.start, m.end): m for m in self.mentions}
+        self.others_by_span = {(m.start, m.end): m for m in self.others}
         self.times_named = Counter(m.entity_id or m.text for m in self.mentions)
         self.patterns = patterns
         self.text = text
@@ -646,7 +647,7 @@ def _last_speakers(quotations: list[Quotation], speakers: _Speakers, text: str, 
         (q.speaker_start, mention)
         for q in quotations
         if q.speaker_resolution == "mention"
-        and (mention := speakers.by_span.get((q.speaker_start, q.speaker_end))) is not None
+        and (mention := speakers.by_span.get((q.speaker_start, q.speaker_end)) or _speaking_other(speakers, q)) is not None
         and _antecedent(mention)
     }
     # "… d'après M. Wa Kaleta." with no quotation found in it still names who speaks next
@@ -680,8 +681,8 @@ def _last_speakers(quotations: list[Quotation], speakers: _Speakers, text: str, 
             position = min(quotation.start, quotation.speaker_start)
             since = _paragraphs_back(text, position, SPEAKER_MEMORY_PARAGRAPHS)
             near = [(m, m.label == "ORG" or speakers.compatible(m, said)) for at, m in sites if since <= at < position]
-            if kind == "EITHER":  # "il", "elle": a person who spoke, else (when no person came before) an organisation that did
-                earlier = [m for m, fits in near if fits and m.label == "PERSON"]
+            if kind == "EITHER":  # "il", "elle": a person (or a MISC name) who spoke, else (when no person came before) an organisation that did
+                earlier = [m for m, fits in near if fits and m.label in ("PERSON", "MISC")]
                 if not earlier and quotation.speaker_entity_id is None and quotation.speaker_name is None:
                     earlier = [m for m, _ in near if m.label == "ORG"]
             else:
@@ -690,6 +691,14 @@ def _last_speakers(quotations: list[Quotation], speakers: _Speakers, text: str, 
                 quotation = replace(quotation, speaker_entity_id=earlier[-1].entity_id, speaker_name=_name(earlier[-1]))
         resolved.append(quotation)
     return resolved
+
+
+def _speaking_other(speakers: "_Speakers", quotation: Quotation) -> Mention | None:
+    """The name the NER labelled MISC that a quotation's cue names as its speaker ("Mariga Thoithi
+    pensait que …", a name the French model files under its catch-all label): a speaker a pronoun
+    of a person or an organisation ("il", "elle") may stand for. A place is not one."""
+    other = speakers.others_by_span.get((quotation.speaker_start, quotation.speaker_end))
+    return other if other is not None and other.label == "MISC" else None
 
 
 def _paragraph_start(text: str, position: int) -> int:
