@@ -223,6 +223,21 @@ def test_a_name_the_french_model_calls_misc_keeps_its_pronouns_through_the_real_
     assert [q.speaker_name for q in quotations] == ["Thoithi", "Thoithi"]  # whatever label the NER gives him
 
 
+def test_a_name_right_after_a_persons_title_is_a_person_whatever_its_label():
+    # fr_core_news_md calls "Tedros Adhanom Ghebreyesus" an organisation; "le Dr" before it makes him
+    # a person, so the next "il" is his, not the last person-labelled speaker's
+    text = (
+        "Mariangela Simao, vice-présidente de l'OMS, soutient qu'il s'agit d'une tendance très inquiétante. "
+        "Auparavant, le Dr Tedros Adhanom Ghebreyesus, chef de l'OMS, a indiqué que le nationalisme vaccinal pourrait durer. "
+        "Lors du sommet, il estime que la thésaurisation des vaccins « maintiendrait la pandémie en activité »."
+    )
+    names = {"Mariangela Simao": "PERSON", "Tedros Adhanom Ghebreyesus": "ORG", "OMS": "ORG"}
+    assert _speakers(text, "fr", names)[-1][1:] == ("id:Tedros Adhanom Ghebreyesus", "Tedros Adhanom Ghebreyesus", "pronoun")
+    # without the title the organisation stays one, and "il" goes to the person who spoke
+    untitled = text.replace("le Dr Tedros", "Tedros")
+    assert _speakers(untitled, "fr", names)[-1][1] == "id:Mariangela Simao"
+
+
 def test_an_acronym_speaks_for_its_long_form():
     text = "L'Union européenne (UE) a durci le ton. L'UE insiste sur le fait que ses contrôles sont temporaires."
     (quote,) = _speakers(text, "fr", {"Union européenne": "ORG", "UE": "ORG"})

@@ -360,6 +360,20 @@ def _antecedent(mention: Mention) -> bool:
     return any(ch.isupper() for ch in letters) and any(ch.islower() for ch in letters)
 
 
+def _after_title(text: str, position: int, titles: frozenset[str]) -> bool:
+    """Whether a person's title stands right before `position`, apart by one space ("le Dr |Tedros",
+    "M. |Spahn"): capitalised as written, or a title of more than two letters ("le général |X"), so
+    that the pronoun "me" is none."""
+    before = text[max(0, position - 16) : position]
+    if not before.endswith(" ") or before.endswith("  "):
+        return False
+    words = before.split()
+    if not words:
+        return False
+    word = words[-1]
+    return (word.casefold() in titles or word.casefold().rstrip(".") in titles) and (word[0].isupper() or len(word.rstrip(".")) > 2)
+
+
 class _Speakers:
     """Speaker resolution over one document's person and organisation mentions."""
 
@@ -367,9 +381,16 @@ class _Speakers:
         titles = frozenset((*rules.other_titles, *rules.masculine_titles, *rules.feminine_titles))
         self.titles = titles
         mentions = [m for m in mentions if m.text.casefold().strip() not in titles]  # "Pr" alone is a title
-        # a name the NER labelled a place or a work but that opens with a person's title is a person ("Dr Tedros …")
+        # a name the NER labelled a place or a work but that opens with a person's title is a person ("Dr Tedros …"),
+        # and so is a name of any label written right after a title the NER left out ("le Dr [Tedros Adhanom Ghebreyesus]")
         mentions = [
-            replace(m, label="PERSON") if m.label not in SPEAKER_LABELS and len(m.text.split()) > 1 and m.text.split()[0].casefold() in titles else m
+            replace(m, label="PERSON")
+            if m.label != "PERSON"
+            and (
+                (m.label not in SPEAKER_LABELS and len(m.text.split()) > 1 and m.text.split()[0].casefold() in titles)
+                or _after_title(text, m.start, titles)
+            )
+            else m
             for m in mentions
         ]
         named = _expand_acronyms([m for m in mentions if m.label in SPEAKER_LABELS])
