@@ -318,3 +318,123 @@ def test_one_word_name_beside_its_version_takes_its_label():
     labels = dict(entities.select("name", "label").iter_rows())
     assert labels == {"Llama 2": "PRODUCT", "Llama": "PRODUCT", "Washington": "LOC", "Washington Post": "ORG"}
     assert entities.get_column("name").n_unique() == entities.height, "no name with two labels"
+
+
+def _entity_of(resolved: pl.DataFrame, entities: pl.DataFrame) -> dict[str, dict]:
+    """Each mention's `text@doc` → its entity's row."""
+    rows = {row["entity_id"]: row for row in entities.iter_rows(named=True)}
+    return {
+        f"{text}@{doc}": rows[identifier]
+        for text, doc, identifier in resolved.select("mention_text", "doc_id", "entity_id").iter_rows()
+    }
+
+
+def test_leading_lowercase_articles_and_acronym_dots_are_not_part_of_the_key():
+    mentions = _mentions(
+        [
+            ("a", "the Federal Reserve", "ORG", "ORG", None),
+            ("b", "Federal Reserve", "ORG", "ORG", None),
+            ("a", "The Economist", "ORG", "ORG", None),
+            ("b", "Economist", "ORG", "ORG", None),
+            ("a", "Le Monde", "ORG", "ORG", None),
+            ("b", "Monde", "ORG", "ORG", None),
+            ("a", "Los Angeles", "GPE", "LOC", None),
+            ("a", "N.Y.", "GPE", "LOC", None),
+            ("b", "NY", "GPE", "LOC", None),
+        ]
+    )
+    by_mention = _entity_of(*canonicalise_entities(mentions, ()))
+    assert by_mention["the Federal Reserve@a"] is by_mention["Federal Reserve@b"]
+    assert by_mention["the Federal Reserve@a"]["name"] == "Federal Reserve", "the name shown has no article"
+    assert by_mention["The Economist@a"] is not by_mention["Economist@b"], "a capitalised article is the name's"
+    assert by_mention["Le Monde@a"] is not by_mention["Monde@b"]
+    assert by_mention["N.Y.@a"] is by_mention["NY@b"]
+    assert by_mention["Los Angeles@a"]["name"] == "Los Angeles"
+
+
+def test_country_names_in_four_languages_are_one_place():
+    mentions = _mentions(
+        [
+            ("a", "Russia", "GPE", "LOC", None),
+            ("b", "Russie", "LOC", "LOC", None),
+            ("c", "la Chine", "LOC", "LOC", None),
+            ("d", "China", "GPE", "LOC", None),
+            ("e", "États-Unis", "LOC", "LOC", None),
+            ("f", "United States", "GPE", "LOC", None),
+            ("g", "Vereinigte Staaten", "LOC", "LOC", None),
+            ("h", "Georgia", "PERSON", "PERSON", None),  # a person named so, not the country
+            ("i", "Georgia", "PERSON", "PERSON", None),
+            ("j", "Georgia", "GPE", "LOC", None),
+        ]
+    )
+    resolved, entities = canonicalise_entities(mentions, ())
+    by_mention = _entity_of(resolved, entities)
+    assert by_mention["Russie@b"] is by_mention["Russia@a"] and by_mention["Russia@a"]["name"] == "Russia"
+    assert by_mention["la Chine@c"]["name"] == "China" and by_mention["la Chine@c"] is by_mention["China@d"]
+    united_states = by_mention["États-Unis@e"]
+    assert united_states is by_mention["United States@f"] is by_mention["Vereinigte Staaten@g"]
+    assert united_states["label"] == "LOC" and united_states["aliases"] == ["United States", "Vereinigte Staaten", "États-Unis"]
+    # only mentions labelled LOC (or of a mostly-LOC name) become the country
+    assert by_mention["Georgia@h"]["label"] == "PERSON" and by_mention["Georgia@j"]["label"] == "LOC"
+    assert by_mention["Georgia@h"] is not by_mention["Georgia@j"]
+
+
+def test_acronyms_join_their_long_form_on_shared_documents_only():
+    rows = [
+        ("a", "the Securities and Exchange Commission", "ORG", "ORG", None),
+        ("a", "SEC", "ORG", "ORG", None),
+        ("b", "Securities and Exchange Commission", "ORG", "ORG", None),
+        ("b", "SEC", "ORG", "ORG", None),
+        ("c", "SEC", "ORG", "ORG", None),
+        ("a", "IMF", "ORG", "ORG", None),  # its long form is in one document only: no evidence
+        ("d", "International Monetary Fund", "ORG", "ORG", None),
+        ("d", "IMF", "ORG", "ORG", None),
+        ("e", "U.S.", "GPE", "LOC", None),
+        ("e", "United States", "GPE", "LOC", None),
+        ("f", "US", "GPE", "LOC", None),
+        ("f", "the United States", "GPE", "LOC", None),
+    ]
+    resolved, entities = canonicalise_entities(_mentions(rows), ())
+    by_mention = _entity_of(resolved, entities)
+    sec = by_mention["SEC@c"]
+    assert sec is by_mention["Securities and Exchange Commission@b"], "SEC in document c too: one entity corpus-wide"
+    assert sec["name"] == "Securities and Exchange Commission" and sec["n_mentions"] == 5
+    assert by_mention["IMF@d"] is not by_mention["International Monetary Fund@d"]
+    assert by_mention["U.S.@e"] is by_mention["US@f"] is by_mention["the United States@f"]
+    assert by_mention["US@f"]["name"] == "United States" and set(by_mention["US@f"]["aliases"]) >= {"U.S.", "US"}
+
+
+def test_a_full_name_decides_the_label_over_its_surname():
+    rows = [("a", "Kiichi Miyazawa", "PER", "PERSON", None)]
+    rows += [("a", "Miyazawa", "ORG", "ORG", None)] * 3
+    resolved, entities = canonicalise_entities(_mentions(rows), ())
+    assert entities.select("name", "label").rows() == [("Kiichi Miyazawa", "PERSON")]
+    assert set(resolved.get_column("label")) == {"PERSON"}
+
+
+def test_junk_earnings_tables_headlines_and_company_suffixes(english):
+    text = (
+        "DATA ARCHITECTS INC <DAI> 2ND QTR MAY 31 NET\n"
+        "WALTHAM, Mass., June 29 - Shr 19 cts vs 16 cts Net 502,000 dlrs vs 401,000 dlrs\n"
+        "Avg shrs 5,123,000 vs 4,987,000\n"
+        "Data Architects Co said the results of Data Architects Co Inc were good.\n"
+        "Barnsley 2 Bolton 1\n"
+        "1. Gail Devers ( U.S. ) 10.89 seconds\n"
+        "SOCCER - CANADA BEAT PANAMA 3-1 IN WORLD CUP QUALIFIER .\n"
+    )
+    spans = [
+        ("DATA ARCHITECTS INC", "ORG", None),
+        ("QTR", "ORG", None),
+        ("NET", "ORG", None),
+        ("Shr", "PERSON", None),
+        ("cts Net", "ORG", None),
+        ("Avg", "PERSON", None),
+        ("Co Inc", "ORG", None),
+        ("Barnsley", "ORG", None),
+        ("Bolton", "ORG", None),
+        ("Gail Devers", "PERSON", None),
+        ("U.S.", "GPE", None),
+        ("PANAMA", "GPE", None),
+    ]
+    kept = [surface for surface, _ in _clean(english, text, spans)]
+    assert kept == ["DATA ARCHITECTS INC", "Barnsley", "Bolton", "Gail Devers", "U.S.", "PANAMA"]

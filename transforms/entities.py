@@ -45,7 +45,7 @@ LABEL_MAP: dict[str, str] = {
 }
 RULER_NAME = "news_watchlist_ruler"
 # Bump when a change of code changes the mentions or entities found (part of the analysis fingerprint).
-ENTITIES_VERSION = "entities-3"
+ENTITIES_VERSION = "entities-4"
 LINE_BREAKS = "news_line_break_sentences_v1"
 
 
@@ -199,7 +199,23 @@ _TRAILING_NUMBER = re.compile(r"(?:\s+\d[\d.,]*)+$")
 _SECTION_END = re.compile(r"[ \t]*(?:$|\n|[-–—:|/]\s)")
 _VERSION = re.compile(r"v?\d+(?:\.\d+)*[a-z]?|[ivx]+")
 # Why a candidate is not kept as a name (each kind is pinned by a test).
-JUNK_KINDS = ("number", "function_words", "lowercase", "address", "section_word", "common_word", "known_phrase")
+JUNK_KINDS = (
+    "number",
+    "function_words",
+    "lowercase",
+    "address",
+    "section_word",
+    "common_word",
+    "known_phrase",
+    "suffix",
+    "table",
+    "headline",
+)
+# Company suffixes: a name's end, never a name alone (`Co`, `Co Inc`, `Corp.`).
+COMPANY_SUFFIXES = frozenset(
+    ["co", "cos", "inc", "corp", "ltd", "plc", "llc", "lp", "sa", "ag", "nv", "bv", "gmbh", "spa", "bhd", "pty"]
+)
+_NUMBER_TOKEN = re.compile(r"\d")
 
 
 def trim_fragments(text: str, start: int, end: int, model_label: str) -> tuple[int, int]:
@@ -265,6 +281,15 @@ def junk_kind(
         return "number"
     if words and all(word.lower() in lexicon.stop_words for word in words):
         return "function_words"
+    if words and all(word.lower() in COMPANY_SUFFIXES for word in words):
+        return "suffix"
+    line_kind = _line_kind(text, candidate.start, lexicon)
+    if line_kind == "table" and all(len(word) <= 4 and not word.isupper() for word in words):
+        return "table"  # a row's abbreviation (`Shr`, `Revs`, `Avg`, `cts Net`), not an acronym (`U.S.`)
+    if line_kind == "headline" and len(words) == 1 and span.isupper():
+        previous = _WORD.findall(text[text.rfind("\n", 0, candidate.start) + 1 : candidate.start])
+        if previous and _NUMBER_TOKEN.search(previous[-1]):
+            return "headline"  # `2ND QTR`, `MAY 31 NET`
     if not any(character.isupper() or character.isdigit() for character in span):
         return "lowercase"
     if "://" in span or "@" in span or span.lower().startswith("www."):
@@ -297,6 +322,33 @@ def junk_kind(
     if candidate.start - 1 in known_ends and text[candidate.start - 1] == " ":
         return "known_phrase"
     return None
+
+
+def _line_kind(text: str, position: int, lexicon: Lexicon) -> str | None:
+    """`table` for a line of figures such as a Reuters earnings table (`Shr 19 cts vs 16 cts Net
+    502,000 dlrs`): two numbers or more, at most one lowercase stop word, and a lowercase word
+    neither a stop word nor a word of the lexicon (an abbreviation: cts, mln, dlrs, vs);
+    `headline` for an all-caps line of three words or more with a number (`DATA ARCHITECTS INC
+    <DAI> 2ND QTR MAY 31 NET`); None for other lines (sports results, `Barnsley 2 Bolton 1`, have
+    no abbreviation; prose has stop words)."""
+    start = text.rfind("\n", 0, position) + 1
+    end = text.find("\n", position)
+    line = text[start : end if end >= 0 else len(text)]
+    tokens = _WORD.findall(line)
+    numbers = sum(1 for token in tokens if _NUMBER_TOKEN.search(token))
+    if numbers == 0:
+        return None
+    lowercase = [token for token in tokens if token.islower() and not _NUMBER_TOKEN.search(token)]
+    if not lowercase:
+        words = [token for token in tokens if not _NUMBER_TOKEN.search(token)]
+        return "headline" if len(tokens) >= 3 and words and all(word.isupper() for word in words) else None
+    stop = sum(1 for token in lowercase if token in lexicon.stop_words)
+    unknown = any(
+        len(token) >= 2
+        and not any(word in lexicon.stop_words or word in lexicon.words for word in (token, token.rstrip("s")))
+        for token in lowercase
+    )
+    return "table" if numbers >= 2 and stop <= 1 and unknown else None
 
 
 _TEAM_LINK = re.compile(r"\s+(?:de|du|d['’])\s*")
@@ -460,7 +512,15 @@ def extract_mentions(
                 start, end = candidate.start, candidate.end
                 sentence_index = max((index for begin, index in sentence_starts if begin <= start), default=0)
                 mentions.append(
-                    (doc_id, sentence_index, start, end, text[start:end], candidate.model_label, candidate.watchlist_name)
+                    (
+                        doc_id,
+                        sentence_index,
+                        start,
+                        end,
+                        text[start:end],
+                        candidate.model_label,
+                        candidate.watchlist_name,
+                    )
                 )
     return (
         pl.DataFrame(sentences, schema=SENTENCE_SCHEMA, orient="row").sort("doc_id", "sentence_index"),
@@ -468,11 +528,134 @@ def extract_mentions(
     )
 
 
+# A lowercase article opening a form is not part of the name (`the United States`, `la Chine`); a
+# capitalised one is (`The Economist`, `Le Monde`, `Los Angeles`).
+_KEY_ARTICLE = re.compile(r"^(?:the|la|le|les|el|der|die|das)\s+(?=\S)|^l['’](?=\w)")
+_DOTTED_ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}(?=\s|$)|\b(?:[A-Z]\.)+[A-Z]\b")
+# Words an acronym's letters skip (`Securities and Exchange Commission` → SEC).
+_ACRONYM_SKIPPED = frozenset(
+    [
+        "of",
+        "the",
+        "and",
+        "for",
+        "on",
+        "in",
+        "at",
+        "to",
+        "&",
+        "de",
+        "la",
+        "le",
+        "les",
+        "des",
+        "du",
+        "d'",
+        "l'",
+        "et",
+        "pour",
+        "sur",
+        "en",
+        "y",
+        "del",
+        "und",
+        "der",
+        "die",
+        "das",
+        "für",
+        "von",
+    ]
+)
+# CLDR codes of territories that are not countries or dependencies (unions, world regions, unknown).
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
+TERRITORY_LOCALES = ("en", "fr", "es", "de")
+# Documents an acronym and its long name must share before they are one entity.
+ACRONYM_MIN_DOCUMENTS = 2
+
+
+def name_key(form: str) -> str:
+    """The key of a surface form for canonicalisation: `mention_key` after dropping a leading
+    lowercase article and the dots of an all-caps acronym (`the U.S.` ≡ `US`)."""
+    form = " ".join(form.split())
+    article = _KEY_ARTICLE.match(form)
+    if article and article.end() < len(form):
+        form = form[article.end() :]
+    form = _DOTTED_ACRONYM.sub(lambda match: match.group(0).replace(".", ""), form)
+    return mention_key(form)
+
+
+_TERRITORIES: dict[str, tuple[str, str]] = {}
+
+
+def territory_names() -> dict[str, tuple[str, str]]:
+    """Key of a country's name in English, French, Spanish or German (CLDR, through babel) → its
+    code and its English name. A name two countries share is left out."""
+    if not _TERRITORIES:
+        import babel
+
+        english = babel.Locale("en").territories
+        claims: dict[str, set[str]] = defaultdict(set)
+        for locale in TERRITORY_LOCALES:
+            for code, name in babel.Locale(locale).territories.items():
+                if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES and code in english:
+                    claims[name_key(name)].add(code)
+        for key, codes in sorted(claims.items()):
+            if len(codes) == 1:
+                code = next(iter(codes))
+                _TERRITORIES[key] = (code, english[code])
+    return _TERRITORIES
+
+
+def territory_key(code: str) -> str:
+    """The canonicalisation key of a country: its CLDR code behind a separator no form contains."""
+    return f"\x1f{code}"
+
+
+def acronym_of(form: str) -> str | None:
+    """The letters of an all-caps acronym (`U.S.` → US, `IMF`), None for other forms."""
+    letters = form.replace(".", "")
+    return letters if 2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper() else None
+
+
+def initials_of(form: str) -> str | None:
+    """The acronym a long name's significant capitalised words spell (`Securities and Exchange
+    Commission` → SEC, `U.S. Agriculture Department` → USAD), None for fewer than two words or a
+    lowercase word that is not skipped."""
+    words = [word for word in re.split(r"[\s\-]+", form) if word]
+    letters = []
+    for word in words:
+        if word.lower() in _ACRONYM_SKIPPED:
+            continue
+        acronym = acronym_of(word)
+        if acronym is not None:
+            letters.append(acronym)
+        elif word[:1].isupper():
+            letters.append(word[0])
+        else:
+            return None
+    return "".join(letters) if len(letters) >= 2 else None
+
+
 def _casing_rank(form: str) -> int:
-    """Among equally frequent forms, prefer names as usually written (Globex, OpenAI), then GLOBEX."""
-    if form[:1].isupper() and not form.isupper():
-        return 0
-    return 1 if form.isupper() else 2
+    """Prefer names as usually written (Globex, OpenAI, iPhone) to all-caps datelines and headlines
+    (GLOBEX, NEW YORK), and those to lowercase (globex)."""
+    if form.isupper():
+        return 1
+    return 0 if any(character.isupper() for character in form) else 2
+
+
+def display_name(forms: dict[str, int]) -> str:
+    """The name shown for an entity: its forms without a leading lowercase article (`the Federal
+    Reserve` counts as `Federal Reserve`), the best-cased (`_casing_rank`), then the most frequent."""
+    if len(forms) == 1:
+        form = next(iter(forms))
+        article = _KEY_ARTICLE.match(form)
+        return form[article.end() :] if article and article.end() < len(form) else form
+    counts: Counter = Counter()
+    for form, count in forms.items():
+        article = _KEY_ARTICLE.match(form)
+        counts[form[article.end() :] if article and article.end() < len(form) else form] += count
+    return min(counts.items(), key=lambda item: (_casing_rank(item[0]), -item[1], item[0]))[0]
 
 
 def entity_id(name: str, label: str) -> str:
@@ -481,6 +664,84 @@ def entity_id(name: str, label: str) -> str:
 
 
 ENTITY_SCHEMA = ENTITIES.polars_schema
+
+
+def _nested_counts(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """`(key, value)` pairs → how often each key has each value (counted in C, then grouped)."""
+    nested: dict[str, dict[str, int]] = {}
+    for (key, value), count in Counter(pairs).items():
+        nested.setdefault(key, {})[value] = count
+    return nested
+
+
+def _merge_territories_and_acronyms(
+    keys: list[str], texts: list[str], labels: list[str], doc_ids: list[str], watch_keys: dict[str, WatchlistEntry]
+) -> tuple[list[str], list[bool]]:
+    """Corpus-level merges of keys (watchlisted keys are left as the watchlist says):
+
+    - a country's name in English, French, Spanish or German (CLDR) becomes the key of its English
+      name, for mentions labelled LOC or when most mentions of the name are LOC (`Russie`, `la
+      Chine`, `États-Unis`);
+    - an all-caps acronym joins the long name whose significant words' initials spell it when both
+      are mentioned in the same documents at least `ACRONYM_MIN_DOCUMENTS` times (`SEC` with
+      `Securities and Exchange Commission`, `U.S.` with `United States`); among several long names,
+      the one with most shared documents, then most mentions, then the first key.
+
+    Returns the keys and, per mention, whether it is an acronym standing for a long name."""
+    label_counts = _nested_counts(zip(keys, labels, strict=True))
+
+    def majority(key: str) -> str:
+        return min(label_counts[key].items(), key=lambda item: (-item[1], _LABEL_PRECEDENCE.get(item[0], 99)))[0]
+
+    territories = territory_names()
+    country_keys: dict[str, str] = {}  # key → the country's key, its code (no name folds to it)
+    for key in label_counts:
+        if key in territories and key not in watch_keys:
+            country_keys[key] = territory_key(territories[key][0])
+    loc_majority = {key for key in country_keys if majority(key) == "LOC"}
+    merged = [
+        country_keys[key] if key in country_keys and (label == "LOC" or key in loc_majority) else key
+        for key, label in zip(keys, labels, strict=True)
+    ]
+
+    # the form each key is mostly written as, and the English names of countries
+    form_counts = _nested_counts(zip(merged, texts, strict=True))
+    label_counts = _nested_counts(zip(merged, labels, strict=True))
+    english = {territory_key(code): name for code, name in territories.values()}
+    acronyms: dict[str, str] = {}
+    long_names: dict[str, list[str]] = defaultdict(list)
+    for key, counter in form_counts.items():
+        if key in watch_keys and watch_keys[key].label == "PERSON":
+            continue
+        form = english.get(key) or max(counter.items(), key=lambda item: (item[1], item[0]))[0]
+        if " " not in form and "." not in form and not form.isupper():
+            continue  # one word, not an acronym: neither short nor long form
+        letters = acronym_of(form)
+        if letters is not None:
+            if key not in watch_keys:
+                acronyms[key] = letters
+            continue
+        initials = initials_of(form)
+        if initials is not None and majority(key) != "PERSON":
+            long_names[initials].append(key)
+    wanted = {key for key, letters in acronyms.items() if letters in long_names}
+    wanted |= {key for key in wanted for key in long_names[acronyms[key]]}
+    documents: dict[str, set[str]] = defaultdict(set)
+    for key, doc_id in zip(merged, doc_ids, strict=True):
+        if key in wanted:
+            documents[key].add(doc_id)
+    targets: dict[str, str] = {}
+    for key in sorted(acronyms):
+        if key not in documents:
+            continue
+        shared = [
+            (len(documents[key] & documents[long]), sum(form_counts[long].values()), long)
+            for long in long_names[acronyms[key]]
+        ]
+        best = min(shared, key=lambda item: (-item[0], -item[1], item[2]))
+        if best[0] >= ACRONYM_MIN_DOCUMENTS:
+            targets[key] = best[2]
+    return [targets.get(key, key) for key in merged], [key in targets for key in merged]
 
 
 def canonicalise_entities(
@@ -503,7 +764,7 @@ def canonicalise_entities(
         if entry.label == IGNORE:
             continue
         for form in (entry.name, *entry.aliases):
-            watch_keys.setdefault(mention_key(form), entry)
+            watch_keys.setdefault(name_key(form), entry)
 
     texts = mentions.get_column("mention_text").to_list()
     named = [w or t for w, t in zip(mentions.get_column("watchlist_name").to_list(), texts, strict=True)]
@@ -512,8 +773,9 @@ def canonicalise_entities(
         for model_label, watchlist_name in mentions.select("model_label", "watchlist_name").iter_rows()
     ]
     doc_ids = mentions.get_column("doc_id").to_list()
-    folded = {form: mention_key(form) for form in set(named)}  # once per form, not per mention
+    folded = {form: name_key(form) for form in set(named)}  # once per form, not per mention
     own_keys = [folded[form] for form in named]
+    own_keys, merged_short = _merge_territories_and_acronyms(own_keys, texts, mention_labels, doc_ids, watch_keys)
     keys = list(own_keys)
     surnames: dict[str, dict[str, str]] = defaultdict(dict)
     for key, label, doc_id in zip(own_keys, mention_labels, doc_ids, strict=True):
@@ -537,24 +799,34 @@ def canonicalise_entities(
         for key, label, doc_id in zip(own_keys, mention_labels, doc_ids, strict=True)
     ]
 
-    forms: dict[str, Counter] = defaultdict(Counter)
-    labels: dict[str, Counter] = defaultdict(Counter)
-    short_forms: dict[str, Counter] = defaultdict(Counter)
-    for key, own_key, text, label in zip(keys, own_keys, texts, mention_labels, strict=True):
-        # a surname standing for a full name votes on the label but does not name the entity
-        (forms if own_key == key else short_forms)[key][text] += 1
-        labels[key][label] += 1
+    # a surname standing for a full name, or an acronym standing for its long form, neither names
+    # the entity nor votes on its label while the full form has mentions (`Miyazawa`, tagged ORG,
+    # does not outvote `Kiichi Miyazawa`, always PERSON)
+    full = [own_key == key and not short for key, own_key, short in zip(keys, own_keys, merged_short, strict=True)]
+    votes = Counter(zip(keys, texts, mention_labels, full, strict=True))
+    forms: dict[str, dict[str, int]] = {}
+    labels: dict[str, dict[str, int]] = {}
+    short_forms: dict[str, dict[str, int]] = {}
+    short_labels: dict[str, dict[str, int]] = {}
+    for (key, text, label, is_full), count in votes.items():
+        key_forms = (forms if is_full else short_forms).setdefault(key, {})
+        key_forms[text] = key_forms.get(text, 0) + count
+        key_labels = (labels if is_full else short_labels).setdefault(key, {})
+        key_labels[label] = key_labels.get(label, 0) + count
     for key, counter in short_forms.items():
         if key not in forms:
             forms[key] = counter
+            labels[key] = short_labels[key]
 
+    territories = {territory_key(code): (code, english) for code, english in territory_names().values()}
     canonical: dict[str, tuple[str, str, bool]] = {}
     for key in forms:
         entry = watch_keys.get(key)
         if entry is not None:
             canonical[key] = (entry.name, entry.label, True)
             continue
-        name = min(forms[key].items(), key=lambda item: (-item[1], _casing_rank(item[0]), item[0]))[0]
+        territory = territories.get(key)
+        name = territory[1] if territory is not None else display_name(forms[key])
         label = min(labels[key].items(), key=lambda item: (-item[1], _LABEL_PRECEDENCE[item[0]]))[0]
         canonical[key] = (name, label, False)
 
