@@ -373,7 +373,11 @@ def test_country_names_in_four_languages_are_one_place():
     assert by_mention["la Chine@c"]["name"] == "China" and by_mention["la Chine@c"] is by_mention["China@d"]
     united_states = by_mention["États-Unis@e"]
     assert united_states is by_mention["United States@f"] is by_mention["Vereinigte Staaten@g"]
-    assert united_states["label"] == "LOC" and united_states["aliases"] == ["United States", "Vereinigte Staaten", "États-Unis"]
+    assert united_states["label"] == "LOC" and united_states["aliases"] == [
+        "United States",
+        "Vereinigte Staaten",
+        "États-Unis",
+    ]
     # only mentions labelled LOC (or of a mostly-LOC name) become the country
     assert by_mention["Georgia@h"]["label"] == "PERSON" and by_mention["Georgia@j"]["label"] == "LOC"
     assert by_mention["Georgia@h"] is not by_mention["Georgia@j"]
@@ -438,3 +442,7 @@ def test_junk_earnings_tables_headlines_and_company_suffixes(english):
     ]
     kept = [surface for surface, _ in _clean(english, text, spans)]
     assert kept == ["DATA ARCHITECTS INC", "Barnsley", "Bolton", "Gail Devers", "U.S.", "PANAMA"]
+    # a dateline and a whole table on one line, numbers spelt as (stop) words: still a table
+    text = "LONG BEACH, Calif., Oct 20 - Shr loss five cts vs profit six cts Net loss 1.2 mln vs profit 1.4 mln Revs 114.9 mln vs 109.3 mln\n"
+    spans = [("LONG BEACH", "GPE", None), ("Calif.", "GPE", None), ("Revs", "PERSON", None)]
+    assert [surface for surface, _ in _clean(english, text, spans)] == ["LONG BEACH", "Calif."]

@@ -326,7 +326,8 @@ def junk_kind(
 
 def _line_kind(text: str, position: int, lexicon: Lexicon) -> str | None:
     """`table` for a line of figures such as a Reuters earnings table (`Shr 19 cts vs 16 cts Net
-    502,000 dlrs`): two numbers or more, at most one lowercase stop word, and a lowercase word
+    502,000 dlrs`): two numbers or more, lowercase stop words (`nine` is one) at most one or a tenth
+    of the words, and a lowercase word
     neither a stop word nor a word of the lexicon (an abbreviation: cts, mln, dlrs, vs);
     `headline` for an all-caps line of three words or more with a number (`DATA ARCHITECTS INC
     <DAI> 2ND QTR MAY 31 NET`); None for other lines (sports results, `Barnsley 2 Bolton 1`, have
@@ -348,7 +349,7 @@ def _line_kind(text: str, position: int, lexicon: Lexicon) -> str | None:
         and not any(word in lexicon.stop_words or word in lexicon.words for word in (token, token.rstrip("s")))
         for token in lowercase
     )
-    return "table" if numbers >= 2 and stop <= 1 and unknown else None
+    return "table" if numbers >= 2 and stop <= max(1, len(tokens) // 10) and unknown else None
 
 
 _TEAM_LINK = re.compile(r"\s+(?:de|du|d['’])\s*")
