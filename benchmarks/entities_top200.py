@@ -8,6 +8,9 @@ The first form lists `core.entities` by `n_mentions` (ties by name, then id), th
 documents by doc_id), as JSON lines with an empty `verdict` for a reader to fill in by
 `benchmarks/entities_top200_guidelines.md`. An existing file's verdicts are kept for entities
 still in the list (same name and label), so a list can be re-extracted without judging again.
+The sentences come from the warehouse's documents, that is from news_bench, whose licences allow
+testing with it, not shipping it: `--strip F` drops their text from a judged file before it is
+committed, keeping `context_refs` (doc_id, sentence_index) to find them again in a warehouse.
 The second form prints the share of rows judged `ok`, the counts per verdict and the rows that are
 not `ok`, and refuses a file with rows not judged yet.
 
@@ -42,8 +45,10 @@ def extract(warehouse: Path, top: int) -> list[dict]:
         rows = []
         for rank, (entity_id, name, label, n_mentions, n_documents, aliases) in enumerate(entities, start=1):
             contexts = connection.execute(
-                "select distinct on (m.doc_id) m.doc_id, s.text from core.entity_mentions m "
+                "select distinct on (m.doc_id) m.doc_id, s.sentence_index, "
+                "substring(d.text, s.start_char + 1, s.end_char - s.start_char) from core.entity_mentions m "
                 "join core.sentences s on s.doc_id = m.doc_id and s.sentence_index = m.sentence_index "
+                "join core.documents d on d.doc_id = m.doc_id "
                 "where m.entity_id = ? order by m.doc_id, m.start_char limit 3",
                 [entity_id],
             ).fetchall()
@@ -56,7 +61,8 @@ def extract(warehouse: Path, top: int) -> list[dict]:
                     "n_mentions": n_mentions,
                     "n_documents": n_documents,
                     "aliases": list(aliases)[:12],
-                    "contexts": [text[:300] for _, text in contexts],
+                    "contexts": [text[:300] for _, _, text in contexts],
+                    "context_refs": [[doc_id, index] for doc_id, index, _ in contexts],
                     "verdict": "",
                     "note": "",
                 }
@@ -82,7 +88,18 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="the JSON lines file to write (verdicts already there are kept)")
     parser.add_argument("--top", type=int, default=200)
     parser.add_argument("--score", type=Path, help="a judged file: print the share judged ok")
+    parser.add_argument(
+        "--strip", type=Path, help="a judged file: drop the sentences' text, keeping their references (to commit it)"
+    )
     arguments = parser.parse_args()
+    if arguments.strip:
+        rows = [json.loads(line) for line in arguments.strip.read_text(encoding="utf-8").splitlines() if line]
+        with arguments.strip.open("w", encoding="utf-8") as handle:
+            for row in rows:
+                row.pop("contexts", None)
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        print(f"{arguments.strip}: {len(rows)} rows, sentences' text dropped")
+        return 0
     if arguments.score:
         rows = [json.loads(line) for line in arguments.score.read_text(encoding="utf-8").splitlines() if line]
         result = score(rows)
