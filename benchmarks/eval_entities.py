@@ -22,11 +22,12 @@ import re
 import time
 from pathlib import Path
 
+import polars as pl
 import spacy
 
 from benchmarks.common import DEV, PROJECT_ROOT, read_jsonl
 from pipelines.settings import SETTINGS, parse_mapping
-from transforms.entities import LABEL_MAP, canonicalise_entities, extract_mentions, parse_watchlist
+from transforms.entities import LABEL_MAP, canonicalise_entities, extract_mentions, lexicon_of, parse_watchlist
 from transforms.nlp import UNUSED_COMPONENTS, load_pipeline
 
 TO_GOLD = {"PERSON": "PER", "ORG": "ORG", "LOC": "LOC", "MISC": "MISC", "PRODUCT": "MISC", "EVENT": "MISC"}
@@ -39,9 +40,21 @@ def half(doc_id: str) -> str:
     return "tune" if int(re.findall(r"\d+", doc_id)[-1]) % 2 == 0 else "report"
 
 
+ALIASES = parse_watchlist((PROJECT_ROOT / "config" / "entity_aliases.csv").read_text(encoding="utf-8"))
+
+
 def project_spans(nlp, documents: list[dict], watchlist) -> set[tuple]:
+    """The warehouse's published spans and labels: extraction, then canonicalisation with the alias
+    config and the fragment rule (the pipeline's lexicon nouns, the documents' lowercase words)."""
     _, mentions = extract_mentions(nlp, [(doc["id"], doc["text"]) for doc in documents])
-    resolved, _ = canonicalise_entities(mentions, watchlist)
+    frame = pl.DataFrame(
+        [(doc["id"], nlp.lang, doc["text"]) for doc in documents],
+        schema={"doc_id": pl.String, "language": pl.String, "text": pl.String},
+        orient="row",
+    )
+    resolved, _ = canonicalise_entities(
+        mentions, watchlist, ALIASES, documents=frame, nouns={nlp.lang: lexicon_of(nlp).nouns}
+    )
     return {
         (d, s, e, TO_GOLD[label])
         for d, s, e, label in resolved.select("doc_id", "start_char", "end_char", "label").iter_rows()
@@ -95,8 +108,12 @@ def write_errors(handle, language: str, documents: list[dict], predicted: set[tu
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit-docs", type=int, default=None, help="evaluate only the first N documents per file")
-    parser.add_argument("--fr-model", default=DEFAULT_MODELS["fr"], help="French spaCy package (default: the project's)")
-    parser.add_argument("--en-model", default=DEFAULT_MODELS["en"], help="English spaCy package (default: the project's)")
+    parser.add_argument(
+        "--fr-model", default=DEFAULT_MODELS["fr"], help="French spaCy package (default: the project's)"
+    )
+    parser.add_argument(
+        "--en-model", default=DEFAULT_MODELS["en"], help="English spaCy package (default: the project's)"
+    )
     parser.add_argument("--languages", default="en,fr", help="languages to evaluate, comma-separated")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare pipeline")
     parser.add_argument("--errors", type=Path, default=None, help="write the tune half's errors to this JSONL file")

@@ -28,7 +28,7 @@ from transforms import extraction, schema, stories
 from transforms.analysis import ANALYSIS_INPUTS, assemble_analysis, previous_text_analysis, reusable_documents
 from transforms.documents import Prepared, prepare_documents
 from transforms.ingest import REJECTION_SCHEMA, build_raw_documents
-from transforms.nlp import analyse_batch
+from transforms.nlp import analyse_batch, common_nouns
 
 OWNERS = ["team:news-warehouse"]
 
@@ -193,7 +193,9 @@ def analyse(
         )
     processes = pool.processes_used
     nlp_wall = time.perf_counter() - nlp_started
-    analysis = assemble_analysis(cleaned_documents, parts, settings.watchlist)
+    analysis = assemble_analysis(
+        cleaned_documents, parts, settings.watchlist, settings.entity_aliases, common_nouns(settings)
+    )
     nlp_seconds = sum(part.nlp_seconds for part in parts)
     sentiment_seconds = sum(part.sentiment_seconds for part in parts)
     busy = nlp_seconds + sentiment_seconds

@@ -179,6 +179,10 @@ class NlpModels(dg.ConfigurableResource):
         path = Path(self.watchlist_path or setting("NEWS_WATCHLIST_PATH"))
         return parse_watchlist(path.read_text(encoding="utf-8"))
 
+    def entity_aliases(self) -> tuple[WatchlistEntry, ...]:
+        """Other forms of names (`name,label,aliases`), used only to merge them in canonicalisation."""
+        return parse_watchlist(Path(setting("NEWS_ENTITY_ALIASES_PATH")).read_text(encoding="utf-8"))
+
     def sentiment_overlays(self) -> tuple[tuple[str, str], ...]:
         """(language, text) of each overlay file, checked here so that a wrong entry fails the run
         at once, naming its file."""
@@ -201,6 +205,7 @@ class NlpModels(dg.ConfigurableResource):
             ),
             batch_size=self.batch_size,
             sentiment_overlays=self.sentiment_overlays(),
+            entity_aliases=self.entity_aliases(),
         )
 
     def fingerprint(self, settings: NlpSettings) -> str:
@@ -211,6 +216,7 @@ class NlpModels(dg.ConfigurableResource):
             ENTITIES_VERSION,
             settings.models,
             settings.watchlist,
+            settings.entity_aliases,
             settings.sentiment_backends,
             settings.package_versions(),
             SENTIMENT_VERSION,

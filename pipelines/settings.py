@@ -51,6 +51,11 @@ SETTINGS: tuple[Setting, ...] = (
         "folder of sentiment lexicon overlays (words, phrases, negation), one `<language>.toml` per language",
     ),
     Setting("NEWS_WATCHLIST_PATH", str(PROJECT_ROOT / "config" / "watchlist.csv"), "tracked names"),
+    Setting(
+        "NEWS_ENTITY_ALIASES_PATH",
+        str(PROJECT_ROOT / "config" / "entity_aliases.csv"),
+        "other forms of names, merged in canonicalisation",
+    ),
     Setting("NEWS_CLEANING_RULES", str(PROJECT_ROOT / "config" / "cleaning_rules.toml"), "cleaning rules"),
     Setting(
         "NEWS_EXTRACTION_RULES",

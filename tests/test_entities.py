@@ -446,3 +446,82 @@ def test_junk_earnings_tables_headlines_and_company_suffixes(english):
     text = "LONG BEACH, Calif., Oct 20 - Shr loss five cts vs profit six cts Net loss 1.2 mln vs profit 1.4 mln Revs 114.9 mln vs 109.3 mln\n"
     spans = [("LONG BEACH", "GPE", None), ("Calif.", "GPE", None), ("Revs", "PERSON", None)]
     assert [surface for surface, _ in _clean(english, text, spans)] == ["LONG BEACH", "Calif."]
+
+
+ALIASES = parse_watchlist((PROJECT_ROOT / "config" / "entity_aliases.csv").read_text(encoding="utf-8"))
+
+
+def test_alias_config_merges_state_abbreviations_and_country_short_names_only_for_its_label():
+    mentions = _mentions(
+        [
+            ("a", "Calif.", "GPE", "LOC", None),
+            ("b", "California", "GPE", "LOC", None),
+            ("c", "Va.", "GPE", "LOC", None),
+            ("c", "Vienna", "GPE", "LOC", None),
+            ("d", "Britain", "GPE", "LOC", None),
+            ("e", "United Kingdom", "GPE", "LOC", None),
+            ("f", "Grande-Bretagne", "LOC", "LOC", None),
+            ("g", "N.Y.", "GPE", "LOC", None),
+            ("h", "New York", "GPE", "LOC", None),
+            ("i", "Mass.", "PER", "PERSON", None),
+        ]
+    )
+    by_mention = _entity_of(*canonicalise_entities(mentions, (), ALIASES))
+    assert by_mention["Calif.@a"] is by_mention["California@b"]
+    assert by_mention["Calif.@a"]["name"] == "California", "the alias entry names the entity"
+    assert by_mention["Va.@c"]["name"] == "Virginia" and by_mention["Vienna@c"]["name"] == "Vienna"
+    assert by_mention["Britain@d"] is by_mention["United Kingdom@e"] is by_mention["Grande-Bretagne@f"]
+    assert by_mention["Britain@d"]["name"] == "United Kingdom"
+    assert by_mention["N.Y.@g"] is not by_mention["New York@h"], "N.Y. is also the city: not in the config"
+    assert by_mention["Mass.@i"]["label"] == "PERSON", "a form tagged with another label is not merged"
+    # without the config nothing is merged
+    plain = _entity_of(*canonicalise_entities(mentions, ()))
+    assert plain["Calif.@a"] is not plain["California@b"]
+    # the watchlist wins over the alias config
+    watched = _entity_of(*canonicalise_entities(mentions, (WatchlistEntry("Calif.", "ORG", ()),), ALIASES))
+    assert watched["Calif.@a"]["name"] == "Calif." and watched["Calif.@a"]["label"] == "ORG"
+
+
+def test_watchlist_tracks_twitter_and_covid_with_fixed_labels(english):
+    _, found = extract_mentions(
+        english, [("a", "Twitter said on Monday that Covid cases fell, and COVID-19 vaccines were shipped.")]
+    )
+    _, entities = canonicalise_entities(found, WATCHLIST)
+    labels = dict(entities.select("name", "label").iter_rows())
+    assert labels.get("Twitter") == "ORG" and labels.get("Covid-19") == "MISC"
+    assert "Covid" not in labels
+
+
+def test_one_word_common_noun_fragment_of_longer_names_is_dropped(english):
+    texts = {
+        "a": "The World Bank and the Bank of Japan met. Bank officials said the bank would lend.",
+        "b": "The Bank of England said its bank rate would hold. Bank staff agreed.",
+        "c": "Washington said the Washington Post and the Washington Redskins met George Washington.",
+        "d": "Washington agreed.",
+    }
+    mentions = _mentions(
+        [
+            ("a", "World Bank", "ORG", "ORG", None),
+            ("a", "Bank of Japan", "ORG", "ORG", None),
+            ("a", "Bank", "ORG", "ORG", None),
+            ("b", "Bank of England", "ORG", "ORG", None),
+            ("b", "Bank", "ORG", "ORG", None),
+            ("c", "Washington", "GPE", "LOC", None),
+            ("c", "Washington Post", "ORG", "ORG", None),
+            ("c", "Washington Redskins", "ORG", "ORG", None),
+            ("c", "George Washington", "PERSON", "PERSON", None),
+            ("d", "Washington", "GPE", "LOC", None),
+        ]
+    )
+    documents = pl.DataFrame({"doc_id": list(texts), "language": ["en"] * len(texts), "text": list(texts.values())})
+    nouns = {"en": lexicon_of(english).nouns}
+    assert {"bank", "washington"} <= nouns["en"], "the English lexicon's nouns include place names"
+    resolved, entities = canonicalise_entities(mentions, (), documents=documents, nouns=nouns)
+    names = set(entities.get_column("name"))
+    assert "Bank" not in names, "a common noun the documents write in lowercase, inside three longer names"
+    assert {"World Bank", "Bank of Japan", "Bank of England", "Washington"} <= names
+    assert "Bank" not in set(resolved.get_column("mention_text")), "its mentions go with it"
+    # watchlisted, it stays a name; without the documents' evidence, nothing is dropped
+    _, watched = canonicalise_entities(mentions, (WatchlistEntry("Bank", "ORG", ()),), documents=documents, nouns=nouns)
+    assert "Bank" in set(watched.get_column("name"))
+    assert "Bank" in set(canonicalise_entities(mentions, ())[1].get_column("name"))

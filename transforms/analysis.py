@@ -225,7 +225,11 @@ def previous_text_analysis(
 
 
 def assemble_analysis(
-    documents: pl.DataFrame, parts: list[TextAnalysis], watchlist: tuple[WatchlistEntry, ...]
+    documents: pl.DataFrame,
+    parts: list[TextAnalysis],
+    watchlist: tuple[WatchlistEntry, ...],
+    aliases: tuple[WatchlistEntry, ...] = (),
+    nouns: dict[str, frozenset[str]] | None = None,
 ) -> Analysis:
     """Put the per-document results of `parts` together and resolve canonical entities over all
     mentions. The result depends on the documents and results, not on how they were batched."""
@@ -236,7 +240,13 @@ def assemble_analysis(
     raw_mentions = pl.concat([pl.DataFrame(schema=FIELD_MENTION_SCHEMA), *(part.mentions for part in parts)]).sort(
         "doc_id", pl.col("field").replace_strict(_FIELD_ORDER, default=len(_FIELD_ORDER)), "start_char", "end_char"
     )
-    mentions, entities = canonicalise_entities(raw_mentions, watchlist)
+    mentions, entities = canonicalise_entities(
+        raw_mentions,
+        watchlist,
+        aliases,
+        documents=documents.select("doc_id", "language", "text") if nouns else None,
+        nouns=nouns,
+    )
     enriched = (
         documents.join(analysed, on="doc_id", how="left")
         .join(weighted_document_sentiment(sentences), on="doc_id", how="left")

@@ -10,7 +10,7 @@ import re
 import unicodedata
 import weakref
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -45,7 +45,7 @@ LABEL_MAP: dict[str, str] = {
 }
 RULER_NAME = "news_watchlist_ruler"
 # Bump when a change of code changes the mentions or entities found (part of the analysis fingerprint).
-ENTITIES_VERSION = "entities-4"
+ENTITIES_VERSION = "entities-5"
 LINE_BREAKS = "news_line_break_sentences_v1"
 
 
@@ -155,6 +155,7 @@ class Lexicon:
     adverbs: frozenset[str] = frozenset()
     verbs: frozenset[str] = frozenset()
     words: frozenset[str] = frozenset()  # every lemma of the index: nouns and adjectives too
+    nouns: frozenset[str] = frozenset()  # the index's nouns (evidence for `fragment_keys`)
 
     def is_common(self, lowercase: str) -> bool:
         """A stop word, an adverb, a verb or a verb's present participle (`ajoutant` of `ajouter`)."""
@@ -745,17 +746,104 @@ def _merge_territories_and_acronyms(
     return [targets.get(key, key) for key in merged], [key in targets for key in merged]
 
 
+def alias_targets(
+    aliases: Iterable[WatchlistEntry], watch_keys: dict[str, WatchlistEntry]
+) -> dict[str, tuple[str, WatchlistEntry]]:
+    """Key of each form of `config/entity_aliases.csv` (`name,label,aliases`, the watchlist's format)
+    → the key of its entry's name and the entry. Forms the watchlist claims stay the watchlist's; a
+    form two entries claim goes to the first."""
+    targets: dict[str, tuple[str, WatchlistEntry]] = {}
+    for entry in aliases:
+        target = name_key(entry.name)
+        for form in (entry.name, *entry.aliases):
+            key = name_key(form)
+            if key not in watch_keys:
+                targets.setdefault(key, (target, entry))
+    return targets
+
+
+def _apply_aliases(keys: list[str], labels: list[str], targets: dict[str, tuple[str, WatchlistEntry]]) -> list[str]:
+    """A mention's key becomes its alias entry's name key when the mention, or most mentions of its
+    key, carry the entry's label (`Calif.` LOC → `California`; `Britain` LOC → `United Kingdom`,
+    then one country with it): the config only merges names, it labels nothing."""
+    if not targets:
+        return keys
+    label_counts = _nested_counts((key, label) for key, label in zip(keys, labels, strict=True) if key in targets)
+    majority = {
+        key: min(counts.items(), key=lambda item: (-item[1], _LABEL_PRECEDENCE.get(item[0], 99)))[0]
+        for key, counts in label_counts.items()
+    }
+    merged = []
+    for key, label in zip(keys, labels, strict=True):
+        target = targets.get(key)
+        merged.append(target[0] if target and target[1].label in (label, majority[key]) else key)
+    return merged
+
+
+# Longer entities of its language a one-word common noun must be a word of to be a fragment.
+FRAGMENT_MIN_LONGER_NAMES = 3
+
+
+def fragment_keys(
+    canonical: dict[str, tuple[str, str, bool]],
+    key_languages: dict[str, str],
+    key_mentions: Counter,
+    nouns: Mapping[str, frozenset[str]],
+    protected: set[str],
+    documents: pl.DataFrame,
+) -> set[str]:
+    """Keys of one-word ORG/LOC entities that are fragments of longer names, not names: the word is
+    a noun of the entity's language (its lexicon's nouns, lowercase), a word of at least
+    `FRAGMENT_MIN_LONGER_NAMES` longer entities of that language (`Bank` beside `World Bank`,
+    `Bank of Japan`, `Bank of England`; `Commission`, `État`), and the documents of that language
+    write it in lowercase, as a common noun, at least as often as the entity is mentioned (the
+    English lexicon's nouns include place names: `washington` is never written so, `Congress`
+    and `Fed` seldom). Watchlisted, alias-config and country keys (`protected`) are names."""
+    longer: Counter = Counter()
+    for key, language in key_languages.items():
+        if " " in key:
+            longer.update((language, word) for word in set(_WORD.findall(key)))
+    fragments = set()
+    for key, (_, label, in_watchlist) in canonical.items():
+        language = key_languages.get(key)
+        if (
+            in_watchlist
+            or key in protected
+            or label not in ("ORG", "LOC")
+            or language is None
+            or _WORD.fullmatch(key) is None
+            or key not in nouns.get(language, frozenset())
+        ):
+            continue
+        if longer[(language, key)] >= FRAGMENT_MIN_LONGER_NAMES:
+            fragments.add(key)
+    kept = set()
+    for key in sorted(fragments):
+        texts = documents.filter(pl.col("language") == key_languages[key]).get_column("text")
+        lowercase = texts.str.count_matches(rf"\b{re.escape(key)}\b").sum() or 0
+        if lowercase < key_mentions[key]:
+            kept.add(key)
+    return fragments - kept
+
+
 def canonicalise_entities(
-    mentions: pl.DataFrame, watchlist: Iterable[WatchlistEntry]
+    mentions: pl.DataFrame,
+    watchlist: Iterable[WatchlistEntry],
+    aliases: Iterable[WatchlistEntry] = (),
+    *,
+    documents: pl.DataFrame | None = None,
+    nouns: Mapping[str, frozenset[str]] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Give every mention the `entity_id` of the real-world thing it names.
 
     Mentions meet under one key when their forms differ only by case or spacing, when the
-    watchlist lists them as aliases of one name, or (inside one document) when a single-word
+    watchlist or the alias config (`aliases`, merging only) lists them as forms of one name, or (inside one document) when a single-word
     mention is the surname of a full PERSON name mentioned there (`Curran` after `Rowan Curran`). The entity's name and
     label are the watchlist's, else its most frequent form and majority label (so a name has one
     label across the corpus); a one-word mention beside a version of itself in its document
-    (`Llama` beside `Llama 2`) votes with the version's label.
+    (`Llama` beside `Llama 2`) votes with the version's label. With `documents` (`doc_id`,
+    `language`, `text`) and the languages' lexicon `nouns`, one-word fragments of longer names
+    (`fragment_keys`: `Bank`, `Commission`) are dropped with their mentions.
 
     Returns `(mentions with entity_id and label, entities)`: a mention's `label` is its entity's,
     set here once; what the pipeline said stays in `model_label`.
@@ -776,6 +864,9 @@ def canonicalise_entities(
     doc_ids = mentions.get_column("doc_id").to_list()
     folded = {form: name_key(form) for form in set(named)}  # once per form, not per mention
     own_keys = [folded[form] for form in named]
+    targets = alias_targets(aliases, watch_keys)
+    own_keys = _apply_aliases(own_keys, mention_labels, targets)
+    alias_names = {target: entry.name for target, entry in targets.values()}
     own_keys, merged_short = _merge_territories_and_acronyms(own_keys, texts, mention_labels, doc_ids, watch_keys)
     keys = list(own_keys)
     surnames: dict[str, dict[str, str]] = defaultdict(dict)
@@ -827,14 +918,27 @@ def canonicalise_entities(
             canonical[key] = (entry.name, entry.label, True)
             continue
         territory = territories.get(key)
-        name = territory[1] if territory is not None else display_name(forms[key])
+        name = territory[1] if territory is not None else alias_names.get(key) or display_name(forms[key])
         label = min(labels[key].items(), key=lambda item: (-item[1], _LABEL_PRECEDENCE[item[0]]))[0]
         canonical[key] = (name, label, False)
 
+    if documents is not None and nouns:
+        languages = dict(documents.select("doc_id", "language").iter_rows())
+        language_counts = _nested_counts(
+            (key, languages[doc_id]) for key, doc_id in zip(keys, doc_ids, strict=True) if doc_id in languages
+        )
+        key_languages = {
+            key: min(counts.items(), key=lambda item: (-item[1], item[0]))[0] for key, counts in language_counts.items()
+        }
+        protected = set(watch_keys) | set(alias_names) | set(territories)
+        key_mentions = Counter(keys)
+        for key in fragment_keys(canonical, key_languages, key_mentions, nouns, protected, documents):
+            del canonical[key]
+    kept = pl.Series([key in canonical for key in keys], dtype=pl.Boolean)
     identifiers = {key: entity_id(name, label) for key, (name, label, _) in canonical.items()}
-    resolved = mentions.with_columns(
-        pl.Series("entity_id", [identifiers[key] for key in keys], dtype=pl.String),
-        pl.Series("label", [canonical[key][1] for key in keys], dtype=pl.String),
+    resolved = mentions.filter(kept).with_columns(
+        pl.Series("entity_id", [identifiers[key] for key in keys if key in canonical], dtype=pl.String),
+        pl.Series("label", [canonical[key][1] for key in keys if key in canonical], dtype=pl.String),
     )
     entity_rows = {}
     for key, (name, label, in_watchlist) in canonical.items():

@@ -33,6 +33,7 @@ class NlpSettings:
     sentiment_backends: tuple[tuple[str, str], ...]  # (language, backend)
     batch_size: int = 16
     sentiment_overlays: tuple[tuple[str, str], ...] = ()  # (language, text of its overlay file)
+    entity_aliases: tuple[WatchlistEntry, ...] = ()  # config/entity_aliases.csv: merges names only
 
     def package_versions(self) -> tuple[tuple[str, str], ...]:
         """The installed version of spaCy, of every configured pipeline package and of every
@@ -86,7 +87,28 @@ def load_lexicon(nlp: Language) -> Lexicon:
         adverbs=parts["adv"],
         verbs=parts["verb"] if nlp.lang in VERB_LANGUAGES else frozenset(),
         words=frozenset().union(*parts.values()),
+        nouns=parts["noun"],
     )
+
+
+@functools.lru_cache(maxsize=8)
+def package_nouns(model: str) -> frozenset[str]:
+    """The nouns (lowercase lemmas) of a spaCy package's `lemmatizer/lookups` `lemma_index` table,
+    read from its files without loading the pipeline; empty without one."""
+    from spacy.strings import StringStore
+
+    package = spacy.util.get_package_path(model)
+    folders = sorted(package.glob("*/lemmatizer/lookups")) + sorted(package.glob("lemmatizer/lookups"))
+    if not folders:
+        return frozenset()
+    index = Lookups().from_disk(folders[0]).get_table("lemma_index", {})
+    words = index.get("noun", index.get(StringStore().add("noun")))
+    return frozenset(words or ())
+
+
+def common_nouns(settings: NlpSettings) -> dict[str, frozenset[str]]:
+    """Language → nouns of its configured pipeline's package (evidence for entity fragments)."""
+    return {language: package_nouns(model) for language, model in settings.models}
 
 
 @functools.lru_cache(maxsize=32)
