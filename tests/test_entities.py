@@ -525,3 +525,18 @@ def test_one_word_common_noun_fragment_of_longer_names_is_dropped(english):
     _, watched = canonicalise_entities(mentions, (WatchlistEntry("Bank", "ORG", ()),), documents=documents, nouns=nouns)
     assert "Bank" in set(watched.get_column("name"))
     assert "Bank" in set(canonicalise_entities(mentions, ())[1].get_column("name"))
+
+
+def test_surname_beside_its_full_name_wins_over_the_alias_config():
+    mentions = _mentions(
+        [
+            ("a", "Rob Holland", "PERSON", "PERSON", None),
+            ("a", "Holland", "GPE", "LOC", None),
+            ("b", "Holland", "GPE", "LOC", None),
+            ("c", "Netherlands", "GPE", "LOC", None),
+        ]
+    )
+    by_mention = _entity_of(*canonicalise_entities(mentions, (), ALIASES))
+    assert by_mention["Holland@a"]["name"] == "Rob Holland"
+    assert by_mention["Holland@b"] is by_mention["Netherlands@c"]
+    assert by_mention["Holland@b"]["name"] == "Netherlands"

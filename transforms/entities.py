@@ -809,7 +809,7 @@ def fragment_keys(
         if (
             in_watchlist
             or key in protected
-            or label not in ("ORG", "LOC")
+            or label != "ORG"
             or language is None
             or _WORD.fullmatch(key) is None
             or key not in nouns.get(language, frozenset())
@@ -864,6 +864,7 @@ def canonicalise_entities(
     doc_ids = mentions.get_column("doc_id").to_list()
     folded = {form: name_key(form) for form in set(named)}  # once per form, not per mention
     own_keys = [folded[form] for form in named]
+    folded_keys = list(own_keys)
     targets = alias_targets(aliases, watch_keys)
     own_keys = _apply_aliases(own_keys, mention_labels, targets)
     alias_names = {target: entry.name for target, entry in targets.values()}
@@ -875,9 +876,10 @@ def canonicalise_entities(
         is_person = (entry.label if entry else label) == "PERSON"
         if is_person and " " in key:
             surnames[doc_id].setdefault(key.split()[-1], key)
-    for position, (key, doc_id) in enumerate(zip(own_keys, doc_ids, strict=True)):
-        if " " not in key and key not in watch_keys:
-            keys[position] = surnames[doc_id].get(key, key)
+    # the form's own key decides (`Holland` after `Rob Holland` is the person, not the alias of a country)
+    for position, (key, own, doc_id) in enumerate(zip(own_keys, folded_keys, doc_ids, strict=True)):
+        if " " not in own and own not in watch_keys:
+            keys[position] = surnames[doc_id].get(own, key)
     # A one-word name beside a version of it in the same document (`Llama` beside `Llama 2`) is of
     # that version's kind: its mention votes with the version's label (it stays its own entity).
     versions: dict[str, dict[str, str]] = defaultdict(dict)
