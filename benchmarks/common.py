@@ -43,3 +43,16 @@ def spread_sample(n: int) -> list[dict]:
     records = list(read_news_bench())
     step = max(1, len(records) // n)
     return records[::step][:n]
+
+
+def macro_f1(gold: list[str], predicted: list[str], labels) -> float:
+    """Mean over `labels` of each label's F1 (a label never predicted nor in gold counts 0)."""
+    scores = []
+    for label in labels:
+        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == p == label)
+        fp = sum(1 for g, p in zip(gold, predicted, strict=True) if p == label != g)
+        fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label != p)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+    return sum(scores) / len(scores)

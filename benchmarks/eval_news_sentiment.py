@@ -35,6 +35,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+PROJECT = str(Path(__file__).resolve().parents[1])  # run as a script from another checkout too
+if PROJECT not in sys.path:
+    sys.path.append(PROJECT)
+from benchmarks import common  # noqa: E402
+
 GOLD = Path(__file__).resolve().parent / "gold" / "news_sentences.jsonl"
 BACKENDS = {"en": "vader_en", "fr": "vader_fr"}
 BAND = 0.05
@@ -51,16 +56,8 @@ def to_label(score: float, band: float = BAND) -> str:
 
 
 def macro_f1(gold: list[str], predicted: list[str], labels: tuple[str, ...] = LABELS) -> float:
-    """Mean over `labels` of each label's F1 (a label never predicted nor in gold counts 0)."""
-    scores = []
-    for label in labels:
-        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == p == label)
-        fp = sum(1 for g, p in zip(gold, predicted, strict=True) if p == label != g)
-        fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label != p)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
-    return sum(scores) / len(scores)
+    """Mean over `labels` (the three by default) of each label's F1."""
+    return common.macro_f1(gold, predicted, labels)
 
 
 def accuracy(gold: list[str], predicted: list[str]) -> float:
@@ -103,9 +100,6 @@ def read_gold(path: Path = GOLD) -> list[dict]:
 
 def read_gold_sentences(path: Path = GOLD) -> list[dict]:
     """The gold with each row's sentence, read from news_bench at the row's offsets."""
-    project = str(Path(__file__).resolve().parents[1])  # run as a script from another checkout too
-    if project not in sys.path:
-        sys.path.append(project)
     from benchmarks.gold.select_news_sentences import with_sentences
 
     return with_sentences(read_gold(path))

@@ -32,7 +32,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from benchmarks.common import DEV, PROJECT_ROOT, read_news_bench
+from benchmarks.common import DEV, PROJECT_ROOT, macro_f1, read_news_bench
 from transforms.sentiment import build_scorers
 
 BACKENDS = {"en": "vader_en", "fr": "vader_fr"}
@@ -40,18 +40,6 @@ TARGETS = {("en", "umsab_tweets"): 0.63, ("fr", "umsab_tweets"): 0.60, ("fr", "a
 BAND = 0.05
 NEWS_SENTENCES = 2000  # per language
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-def macro_f1(gold: list[str], predicted: list[str], labels: list[str]) -> float:
-    scores = []
-    for label in labels:
-        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == p == label)
-        fp = sum(1 for g, p in zip(gold, predicted, strict=True) if p == label != g)
-        fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label != p)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
-    return sum(scores) / len(scores)
 
 
 def to_label(score: float, threshold: float, labels: list[str]) -> str:
